@@ -109,6 +109,7 @@ export class GraphBuilder {
   /** Adds one node with `outputCount` outputs and returns their names. */
   opMulti(opType: string, inputs: readonly string[], outputCount: number, attributes: Attributes = {}, domain?: string): string[] {
     const base = this.fresh(opType.toLowerCase());
+    this.usedNames.add(base);
     const outputs = Array.from({ length: outputCount }, (_, i) => (outputCount === 1 ? base : `${base}_${i}`));
     outputs.forEach((o) => this.usedNames.add(o));
     this.nodes.push({
@@ -145,12 +146,11 @@ export class GraphBuilder {
     this.usedNames.add(name);
   }
 
+  /** An unused name; the caller claims it. */
   private fresh(prefix: string): string {
     let i = this.usedNames.size;
     while (this.usedNames.has(`${prefix}_${i}`)) i++;
-    const name = `${prefix}_${i}`;
-    this.usedNames.add(name);
-    return name;
+    return `${prefix}_${i}`;
   }
 }
 
