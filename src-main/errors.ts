@@ -18,7 +18,8 @@ export type MaskLoopErrorCode =
   | 'TRAINING'
   | 'CANCELLED'
   | 'INVALID_PAYLOAD'
-  | 'DOWNLOAD';
+  | 'DOWNLOAD'
+  | 'NOT_AVAILABLE';
 
 export class MaskLoopError extends Error {
   readonly code: MaskLoopErrorCode;
