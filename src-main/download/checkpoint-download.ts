@@ -99,17 +99,23 @@ async function fetchRemainder(target: DownloadTarget, partFile: string, signal: 
   }
   if (!response.body) throw new MaskLoopError('DOWNLOAD', `The server sent no data for ${target.url}.`);
 
+  const reader = response.body.getReader();
   const out = fs.createWriteStream(partFile, { flags: start > 0 ? 'a' : 'w' });
   let received = start;
   try {
-    for await (const chunk of response.body) {
+    for (let next = await reader.read(); !next.done; next = await reader.read()) {
+      const chunk = next.value;
       received += chunk.byteLength;
       if (received > target.size) {
         throw new MaskLoopError('DOWNLOAD', `${target.url} is larger than the expected ${target.size} bytes: it is not the official file.`);
       }
-      if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve));
+      if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
       report(received);
     }
+  } catch (error) {
+    // Frees the connection when we stop reading before the server stops sending.
+    await reader.cancel().catch(() => undefined);
+    throw error;
   } finally {
     await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
   }
