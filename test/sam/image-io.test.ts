@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { loadRgbImage, readImageSize } from '../../src-main/sam/image-io.js';
@@ -84,6 +85,43 @@ test('reduces a 16-bit grey PNG to its high byte in all three channels', async (
   await sharp(new Uint16Array([0x0102, 0xfedc]), { raw: { width: 2, height: 1, channels: 1 } }).toColourspace('grey16').png().toFile(file);
   const image = await loadRgbImage(file);
   assert.deepEqual([...image.data], [0x01, 0x01, 0x01, 0xfe, 0xfe, 0xfe]);
+});
+
+/** A minimal 8-bit RGB PNG with an iCCP chunk, so that the stored samples are known exactly. */
+function pngWithIccProfile(width: number, height: number, rgb: Uint8Array, profile: Buffer): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const typeAndData = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(typeAndData));
+    return Buffer.concat([length, typeAndData, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8 bits, RGB, deflate, no filter, no interlace
+  const rows = Buffer.alloc(height * (1 + width * 3));
+  for (let y = 0; y < height; y++) rows.set(rgb.subarray(y * width * 3, (y + 1) * width * 3), y * (1 + width * 3) + 1);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('iCCP', Buffer.concat([Buffer.from('Display P3\0\0', 'latin1'), zlib.deflateSync(profile)])),
+    chunk('IDAT', zlib.deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+test('returns the stored samples of an image with an embedded ICC profile, not colour-managed ones (as PIL does)', async () => {
+  const withP3 = await sharp(new Uint8Array(3), { raw: { width: 1, height: 1, channels: 3 } }).withIccProfile('p3').png().toBuffer();
+  const profile = (await sharp(withP3).metadata()).icc;
+  assert.ok(profile);
+  const stored = new Uint8Array([200, 30, 40, 10, 220, 90, 120, 120, 120, 250, 250, 5]);
+  const file = path.join(tempDir, 'display-p3.png');
+  fs.writeFileSync(file, pngWithIccProfile(2, 2, stored, profile));
+  assert.equal((await sharp(file).metadata()).hasProfile, true);
+  const image = await loadRgbImage(file);
+  assert.deepEqual([...image.data], [...stored]);
 });
 
 test('refuses a file that is not an image, naming the file and the formats', async () => {
