@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { parseCocoJson, planCocoImport, planHasErrors, type CocoImportPlan, type ImageOnDisk } from '../../src-main/coco/coco-import.js';
 import { decodeMask, encodeMask } from '../../src-main/coco/rle.js';
 
-const onDisk: Record<string, ImageOnDisk> = {
+const onDisk: Partial<Record<string, ImageOnDisk>> = {
   'scan-1.png': { width: 40, height: 30 },
   'scan-2.png': { width: 40, height: 30 },
 };

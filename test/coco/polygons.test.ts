@@ -8,7 +8,7 @@ function maskFromRows(rows: string[]): Uint8Array {
   return Uint8Array.from(rows.join(''), (c) => (c === '#' ? 1 : 0));
 }
 
-function discMask(height: number, width: number, cx: number, cy: number, radius: number, into = new Uint8Array(height * width), value = 1): Uint8Array {
+function discMask(height: number, width: number, cx: number, cy: number, radius: number, into: Uint8Array = new Uint8Array(height * width), value = 1): Uint8Array {
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       if ((x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2 < radius * radius) into[y * width + x] = value;
