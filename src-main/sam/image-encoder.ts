@@ -4,15 +4,7 @@ import path from 'node:path';
 import type { StateDict } from './checkpoint/state-dict.js';
 import { GraphBuilder } from './onnx/graph-builder.js';
 import { gelu, layerNorm, layerNorm2d, linear, transpose2d } from './onnx/layers.js';
-
-/** The encoder's part of a SAM configuration (vit_b / vit_l / vit_h or a small test model). */
-export interface EncoderConfig {
-  readonly imgSize: number;
-  readonly patchSize: number;
-  readonly encoderNumHeads: number;
-  readonly encoderGlobalAttnIndexes: readonly number[];
-  readonly windowSize: number;
-}
+import type { SamConfig, SamEncoderConfig } from './variants.js';
 
 const PREFIX = 'image_encoder';
 const LAYER_NORM_EPS = 1e-6;
@@ -29,18 +21,17 @@ export function encoderWeightsPath(modelPath: string): string {
  * in:  input_image float32[1,3,1024,1024] (normalised with SAM's pixel mean/std, padded bottom/right with zeros)
  * out: image_embeddings float32[1,256,64,64]
  */
-export function buildImageEncoder(sd: StateDict, config: EncoderConfig, modelPath: string): void {
-  const weightsPath = encoderWeightsPath(modelPath);
-  const g = new GraphBuilder({ graphName: 'sam_image_encoder', externalWeightsFile: weightsPath });
-  const grid = config.imgSize / config.patchSize;
-  const image = g.input('input_image', 'float32', [1, 3, config.imgSize, config.imgSize]);
-  let tokens = patchEmbed(g, sd, image, config, grid);
-  for (let index = 0; sd.has(`${PREFIX}.blocks.${index}.norm1.weight`); index++) {
-    const window = config.encoderGlobalAttnIndexes.includes(index) ? 0 : config.windowSize;
-    tokens = block(g, sd, tokens, `${PREFIX}.blocks.${index}`, { grid, window, numHeads: config.encoderNumHeads });
+export function buildImageEncoder(sd: StateDict, config: SamConfig, modelPath: string): void {
+  const encoder = config.encoder;
+  const g = new GraphBuilder({ graphName: 'sam_image_encoder', externalWeightsFile: encoderWeightsPath(modelPath) });
+  const grid = encoder.imgSize / encoder.patchSize;
+  const image = g.input('input_image', 'float32', [1, 3, encoder.imgSize, encoder.imgSize]);
+  let tokens = patchEmbed(g, sd, image, encoder, grid);
+  for (let index = 0; index < encoder.depth; index++) {
+    const window = encoder.globalAttnIndexes.includes(index) ? 0 : encoder.windowSize;
+    tokens = block(g, sd, tokens, `${PREFIX}.blocks.${index}`, { grid, window, numHeads: encoder.numHeads });
   }
-  const outChans = sd.info(`${PREFIX}.neck.0.weight`).shape[0];
-  g.output('image_embeddings', neck(g, sd, tokens, grid), 'float32', [1, outChans, grid, grid]);
+  g.output('image_embeddings', neck(g, sd, tokens, grid), 'float32', [1, encoder.outChans, grid, grid]);
   fs.writeFileSync(modelPath, g.build());
 }
 
@@ -49,7 +40,7 @@ export function buildImageEncoder(sd: StateDict, config: EncoderConfig, modelPat
  * over the grid, so that every Linear is a plain Gemm.
  * in: image float32[1,3,S,S] -> out: tokens float32[grid*grid, C]
  */
-function patchEmbed(g: GraphBuilder, sd: StateDict, image: string, config: EncoderConfig, grid: number): string {
+function patchEmbed(g: GraphBuilder, sd: StateDict, image: string, config: SamEncoderConfig, grid: number): string {
   const weightShape = sd.info(`${PREFIX}.patch_embed.proj.weight`).shape;
   const channels = weightShape[0];
   const weight = g.weight(`${PREFIX}.patch_embed.proj.weight`, sd.float32(`${PREFIX}.patch_embed.proj.weight`), weightShape);
