@@ -5,8 +5,9 @@ import { gelu, layerNorm2d } from './onnx/layers.js';
 
 const PREFIX = 'prompt_encoder';
 const GAUSSIAN_MATRIX = `${PREFIX}.pe_layer.positional_encoding_gaussian_matrix`;
-/** Point labels in the order of the rows of the label-embedding table: padding, then point_embeddings 0..3. */
+/** The label of padding points, which get not_a_point_embed and no positional encoding. */
 const NOT_A_POINT_LABEL = -1;
+const FLOAT = 1; // onnx.TensorProto.DataType.FLOAT, for Cast's `to`
 
 export interface PromptInputs {
   /** float32[1,N,2], (x, y) in the 1024 frame */
@@ -133,5 +134,3 @@ function densePositionalEncoding(g: GraphBuilder, gaussian: string, gridHeight: 
   const grid = g.initializer(`${PREFIX}.dense_pe_grid`, { type: 'float32', data: cellCentres, dims: [gridHeight * gridWidth, 2] });
   return peEncoding(g, gaussian, grid);
 }
-
-const FLOAT = 1; // onnx.TensorProto.DataType.FLOAT, for Cast's `to`

@@ -5,6 +5,8 @@ import { predictMasks, type MaskSelection } from './mask-decoder.js';
 import { GraphBuilder } from './onnx/graph-builder.js';
 import type { SamConfig } from './variants.js';
 
+const INT64 = 7; // onnx.TensorProto.DataType.INT64, for Cast's `to`
+
 /**
  * Which masks the graph returns. 'all' is the official export format (return_single_mask=False): index 0 the
  * single-mask answer, 1..3 the multimask candidates. 'single' (index 0 only) and 'multi' (1..3 only) return the
@@ -76,5 +78,3 @@ function maskPostprocessing(g: GraphBuilder, masks: string, origImSize: string, 
   const originalSize = g.op('Concat', [g.ints([1, count]), g.op('Cast', [origImSize], { to: INT64 })], { axis: 0 });
   return g.op('Resize', [cropped, '', '', originalSize], bilinear);
 }
-
-const INT64 = 7; // onnx.TensorProto.DataType.INT64, for Cast's `to`

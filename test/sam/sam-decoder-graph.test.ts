@@ -144,6 +144,24 @@ for (const tag of ['exact', 'resized'] as const) {
   }
 }
 
+test('the built decoder agrees with the official decoder for 20 points of every label and a mask input', async (t) => {
+  const image = manifest.images.exact;
+  const labels = Array.from({ length: 20 }, (_, i) => (i % 5) - 1); // -1, 0, 1, 2, 3, -1, ...
+  const coords = labels.flatMap((_, i) => [(i * 97) % 1024, (i * 61) % 768]);
+  const feeds = {
+    ...decoderFeeds(image, image.cases.point.prompt, readFloat32(image.cases.two_points.low_res_logits.file).slice(0, LOW_RES)),
+    point_coords: float32Tensor(Float32Array.from(coords), [1, labels.length, 2]),
+    point_labels: float32Tensor(Float32Array.from(labels), [1, labels.length]),
+  };
+  const outputs = await runSession(await decoder('all'), feeds);
+  const official = await runSession(await decoder('official'), feeds);
+  for (const output of OUTPUT_NAMES) {
+    const diff = maxAbsDiff(float32Output(outputs, output), float32Output(official, output));
+    t.diagnostic(`vs official ONNX: ${output} ${diff.toExponential(2)}`);
+    assert.ok(diff < 1e-4, `${output} differs from the official decoder's by ${diff}`);
+  }
+});
+
 test('the single and multi graphs return the single-mask and multimask slices of the official-format graph', async () => {
   const image = manifest.images.resized;
   const feeds = decoderFeeds(image, image.cases.points_box.prompt);
