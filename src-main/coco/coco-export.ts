@@ -46,7 +46,7 @@ export interface CocoExportInput {
 export interface CocoExportOptions {
   /** Write polygons instead of compressed RLE. */
   polygons?: boolean;
-  /** Export only these categories (and their annotations); every image is kept, as a negative if need be. */
+  /** Export only these categories (names ignore case) and their annotations; every image is kept, as a negative if need be. */
   categoryNames?: readonly string[];
   description?: string;
   now?: Date;
@@ -92,12 +92,14 @@ function inconsistent(message: string): MaskLoopError {
 
 function chosenCategories(categories: readonly ExportCategory[], names: readonly string[] | undefined): readonly ExportCategory[] {
   if (names === undefined || names.length === 0) return categories;
-  const unknown = names.filter((name) => !categories.some((c) => c.name === name));
+  // Names are matched ignoring case, as a project keeps them unique.
+  const wanted = new Set(names.map((name) => name.trim().toLowerCase()));
+  const unknown = names.filter((name) => !categories.some((c) => c.name.toLowerCase() === name.trim().toLowerCase()));
   if (unknown.length > 0) {
     const known = categories.map((c) => `"${c.name}"`).join(', ') || 'none';
     throw new MaskLoopError('INVALID_ARGUMENT', `No category named ${unknown.map((n) => `"${n}"`).join(', ')} in this project; its categories are ${known}.`);
   }
-  return categories.filter((c) => names.includes(c.name));
+  return categories.filter((c) => wanted.has(c.name.toLowerCase()));
 }
 
 function exportedAnnotation(annotation: ExportAnnotation, asPolygons: boolean): CocoFile['annotations'][number] {

@@ -5,7 +5,9 @@
 // there are errors unless the user asked to skip bad items. Warnings do not exclude anything:
 // - an annotation with no segmentation but a bbox gets the box as its mask, flagged `maskFromBox`, so a
 //   detection-only set (stamps with boxes) can seed a project while its box masks stay recognisable;
-// - a malformed bbox or area is recomputed from the mask.
+// - a malformed bbox is recomputed from the mask.
+// `area` is always the mask's pixel count (what a project stores); COCO files written from polygons carry
+// the polygon's area instead, which differs by a fraction of the outline.
 import { MaskLoopError } from '../errors.js';
 import {
   cocoAnnotationSchema,
@@ -25,9 +27,14 @@ export interface ImageOnDisk {
   height: number;
 }
 
+/** An image file that exists but cannot be used, and why. */
+export interface UnusableImage {
+  unusable: string;
+}
+
 export interface CocoImportOptions {
-  /** The size of the image file `fileName` (COCO's `file_name`), or undefined when no such file can be read. */
-  imageLookup(fileName: string): ImageOnDisk | undefined;
+  /** The size of the image file `fileName` (COCO's `file_name`) as shown (EXIF-oriented); undefined when there is no such file. */
+  imageLookup(fileName: string): ImageOnDisk | UnusableImage | undefined;
   /** Where imageLookup looked, for the "not found" message (e.g. "next to the COCO file"). */
   searchedIn?: string;
 }
@@ -51,8 +58,9 @@ export interface PlannedAnnotation {
   categoryName: string;
   /** Canonical compressed RLE of the mask, [height, width] of its image. */
   rle: CocoRle;
-  /** [x, y, w, h] as the file gives it, or from the mask when the file has none. */
+  /** [x, y, w, h] as the file gives it (clipped to the image), or from the mask when the file has none. */
   bbox: Bbox;
+  /** Pixels in the mask. */
   area: number;
   iscrowd: 0 | 1;
   /** The file had only a bbox: the mask is that box, not a traced outline. */
@@ -132,8 +140,8 @@ export function planCocoImport(json: unknown, options: CocoImportOptions): CocoI
       imageFileName: image.fileName,
       categoryName: category.name,
       rle: compressRuns(mask.runs),
-      bbox: keptBbox(annotation, mask.runs, path, plan),
-      area: keptArea(annotation, mask.runs, path, plan),
+      bbox: keptBbox(annotation, mask.runs, image, path, plan),
+      area: areaOfRuns(mask.runs),
       iscrowd: annotation.iscrowd === 1 || annotation.iscrowd === true ? 1 : 0,
       maskFromBox: mask.fromBox,
     });
@@ -184,6 +192,7 @@ function planImages(rawImages: readonly unknown[], annotationCounts: Map<unknown
     if (onDisk === undefined) {
       return error(`image file "${fileName}" was not found${options.searchedIn ? ` ${options.searchedIn}` : ''}: pass the folder that holds the images (--images DIR).`);
     }
+    if ('unusable' in onDisk) return error(`image file "${fileName}" cannot be used: ${onDisk.unusable}.`);
     if (onDisk.width !== width || onDisk.height !== height) {
       const rotated = onDisk.width === height && onDisk.height === width ? ' (width and height swapped: the file may carry an EXIF rotation the COCO file ignored)' : '';
       return error(`"${fileName}" is ${onDisk.width}x${onDisk.height} on disk but ${width}x${height} in the COCO file${rotated}; its masks would not line up.`);
@@ -213,9 +222,10 @@ function planCategories(rawCategories: readonly unknown[], plan: CocoImportPlan)
     const sameId = indexById.get(id);
     if (sameId !== undefined) return error(`id ${JSON.stringify(id)} is also used by categories[${sameId}]; category ids must be unique.`);
     indexById.set(id, index);
-    const sameName = indexByName.get(name);
-    if (sameName !== undefined) return error(`name "${name}" is also used by categories[${sameName}]; a project's categories are told apart by name.`);
-    indexByName.set(name, index);
+    // A project's category names are unique ignoring case.
+    const sameName = indexByName.get(name.toLowerCase());
+    if (sameName !== undefined) return error(`name "${name}" is also used by categories[${sameName}]; a project's categories are told apart by name (ignoring case).`);
+    indexByName.set(name.toLowerCase(), index);
     const category: PlannedCategory = { cocoId: id, name, supercategory: supercategory ?? null };
     byId.set(id, category);
     plan.categories.push(category);
@@ -294,19 +304,18 @@ function outsideImage([x0, y0, x1, y1]: [number, number, number, number], { widt
   return `spans x ${x0}..${x1}, y ${y0}..${y1} but the image is ${width}x${height}`;
 }
 
-function keptBbox(annotation: CocoAnnotation, runs: RunLengths, path: string, plan: CocoImportPlan): Bbox {
-  if (isBbox(annotation.bbox)) return [...annotation.bbox];
-  if (annotation.bbox !== undefined && annotation.bbox !== null) {
-    plan.problems.push({ path, severity: 'warning', message: `bbox ${JSON.stringify(annotation.bbox)} is not [x, y, w, h]; recomputed from the mask.` });
+/** The file's bbox clipped to the image (as the mask is), else the mask's own. */
+function keptBbox(annotation: CocoAnnotation, runs: RunLengths, { width, height }: PlannedImage, path: string, plan: CocoImportPlan): Bbox {
+  const { bbox } = annotation;
+  if (isBbox(bbox)) {
+    const x0 = Math.min(Math.max(bbox[0], 0), width);
+    const y0 = Math.min(Math.max(bbox[1], 0), height);
+    const x1 = Math.min(Math.max(bbox[0] + bbox[2], 0), width);
+    const y1 = Math.min(Math.max(bbox[1] + bbox[3], 0), height);
+    return [x0, y0, x1 - x0, y1 - y0];
+  }
+  if (bbox !== undefined && bbox !== null) {
+    plan.problems.push({ path, severity: 'warning', message: `bbox ${JSON.stringify(bbox)} is not [x, y, w, h]; recomputed from the mask.` });
   }
   return bboxOfRuns(runs);
-}
-
-function keptArea(annotation: CocoAnnotation, runs: RunLengths, path: string, plan: CocoImportPlan): number {
-  const { area } = annotation;
-  if (typeof area === 'number' && area >= 0) return area;
-  if (area !== undefined && area !== null) {
-    plan.problems.push({ path, severity: 'warning', message: `area ${area} is negative; recomputed from the mask.` });
-  }
-  return areaOfRuns(runs);
 }

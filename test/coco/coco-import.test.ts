@@ -58,11 +58,17 @@ describe('planCocoImport on a good file', () => {
     ]);
   });
 
-  it('rasterises polygons as pycocotools does and keeps the file\'s bbox and area', () => {
+  it('rasterises polygons as pycocotools does and keeps the file\'s bbox', () => {
     const [polygon] = plan.annotations;
     assert.deepEqual(decodeMask(polygon.rle), boxMask(2, 3, 12, 9));
     assert.deepEqual(polygon.bbox, [2, 3, 10, 6]);
     assert.equal(polygon.area, 60);
+  });
+
+  it('counts the mask\'s pixels as area, whatever area the file gives', () => {
+    const file = goodFile();
+    file.annotations[0].area = 57.5;
+    assert.equal(planCocoImport(file, lookup).annotations[0].area, 60);
   });
 
   it('computes bbox and area from the mask when the file has none', () => {
@@ -132,10 +138,14 @@ describe('planCocoImport reports each bad item and leaves only it out', () => {
     ]);
   });
 
-  it('accepts a polygon that overshoots the edge by rounding, clipped as pycocotools clips it', () => {
-    const plan = planWith((f) => (f.annotations[0].segmentation = [[30, 20, 40.4, 20, 40.4, 30.2, 30, 30.2]]));
+  it('accepts a polygon that overshoots the edge by rounding, clipped (bbox too) as pycocotools clips it', () => {
+    const plan = planWith((f) => {
+      f.annotations[0].segmentation = [[30, 20, 40.4, 20, 40.4, 30.2, 30, 30.2]];
+      f.annotations[0].bbox = [30, 20, 10.4, 10.2];
+    });
     assert.equal(planHasErrors(plan), false);
     assert.deepEqual(decodeMask(plan.annotations[0].rle), boxMask(30, 20, 40, 30));
+    assert.deepEqual(plan.annotations[0].bbox, [30, 20, 10, 10]);
   });
 
   it('an RLE whose size is not the image\'s', () => {
@@ -191,12 +201,12 @@ describe('planCocoImport reports each bad item and leaves only it out', () => {
   it('duplicate ids and duplicate category names', () => {
     const plan = planWith((f) => {
       f.images.push({ id: 2, file_name: 'scan-3.png', width: 40, height: 30 });
-      f.categories.push({ id: 9, name: 'stamp' });
+      f.categories.push({ id: 9, name: 'Stamp' });
       f.annotations.push({ ...f.annotations[0], id: 101 });
     });
     assert.deepEqual(errorsOf(plan).map((p) => p.path), ['images[2]', 'categories[2]', 'annotations[4]']);
     assert.match(errorsOf(plan)[0].message, /id 2 is also used by images\[1\]/);
-    assert.match(errorsOf(plan)[1].message, /name "stamp" is also used by categories\[0\]/);
+    assert.match(errorsOf(plan)[1].message, /name "Stamp" is also used by categories\[0\].*ignoring case/);
     assert.match(errorsOf(plan)[2].message, /id 101 is also used by annotations\[1\]/);
     // Both images called 2 are ambiguous, so neither is planned, nor the annotations on them.
     assert.deepEqual(plan.images.map((i) => i.fileName), ['scan-1.png']);
