@@ -47,6 +47,7 @@ const promptsSchema = z.strictObject({ points: z.array(pointSchema).max(64), box
 
 const imageStatus = z.enum(['new', 'embedding', 'ready', 'labelled', 'missing']);
 const checkpointVariant = z.enum(['vit_b', 'vit_l', 'vit_h']);
+const chooseFilesPurpose = z.enum(['openProject', 'createProject', 'addImages', 'addFolder', 'checkpoint', 'exportCoco', 'importCoco']);
 const nothing = z.strictObject({});
 
 // ---------------------------------------------------------------------------------------------
@@ -58,6 +59,7 @@ export type Box = z.infer<typeof boxSchema>;
 export type AnnotationPrompts = z.infer<typeof promptsSchema>;
 export type ImageStatus = z.infer<typeof imageStatus>;
 export type CheckpointVariant = z.infer<typeof checkpointVariant>;
+export type ChooseFilesPurpose = z.infer<typeof chooseFilesPurpose>;
 export type OnnxProvider = 'cpu' | 'cuda';
 export type TrainingEngine = 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
 
@@ -259,9 +261,7 @@ export const contract = {
     info: request(nothing, returns<AppInfo>()),
     /** Native dialog; where `nativeDialogs` is false it fails with NOT_AVAILABLE and the renderer asks for a typed path. */
     chooseFiles: request(
-      z.strictObject({
-        purpose: z.enum(['openProject', 'createProject', 'addImages', 'addFolder', 'checkpoint', 'exportCoco', 'importCoco']),
-      }),
+      z.strictObject({ purpose: chooseFilesPurpose }),
       returns<ChosenFiles>(),
     ),
   },
@@ -503,11 +503,11 @@ export type MaskLoopEvents = { [E in EventName]: NonNullable<(typeof events)[E][
 export const eventNames = Object.keys(events) as EventName[];
 
 // ---------------------------------------------------------------------------------------------
-// Image display: the bytes come from a URL, not over the request channel. Electron serves
-// `maskloop-image://image/<id>?v=<hash>` through a custom protocol; browser mode serves
+// Image display: the bytes come from a URL, not over the request channel. Electron serves the
+// renderer and `maskloop://app/image/<id>?v=<hash>` through its custom protocol; browser mode serves
 // `/image/<id>?v=<hash>&token=...` over HTTP. Both parse the same path.
 
-export const IMAGE_PROTOCOL = 'maskloop-image';
+export const APP_PROTOCOL = 'maskloop';
 
 /** The path part shared by both transports; `version` (the content hash) defeats stale caches after a relink. */
 export function imageDisplayPath(imageId: number, version: string): string {

@@ -1,0 +1,32 @@
+// Bundles the Electron main process (dist-main/main.js, ESM) and the sandboxed preload (dist-main/preload.cjs,
+// CommonJS with its dependencies inlined); `npm start` runs it before Electron, `npm run dist` before packaging.
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export async function buildDesktop(root = repoRoot): Promise<void> {
+  const common = { bundle: true, platform: 'node', target: 'node22', sourcemap: true, logLevel: 'warning' } as const;
+  await build({
+    ...common,
+    entryPoints: [path.join(root, 'src-main/main.ts')],
+    outfile: path.join(root, 'dist-main/main.js'),
+    format: 'esm',
+    // Native and large packages load from node_modules (unpacked from the asar where native).
+    packages: 'external',
+  });
+  await build({
+    ...common,
+    entryPoints: [path.join(root, 'src-main/preload.ts')],
+    outfile: path.join(root, 'dist-main/preload.cjs'),
+    format: 'cjs',
+    // A sandboxed preload can require only 'electron'; everything else is inlined.
+    external: ['electron'],
+  });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await buildDesktop();
+  console.log('maskloop: built dist-main/main.js and dist-main/preload.cjs');
+}
