@@ -85,6 +85,14 @@ function rowWords(mask: Uint8Array, height: number, width: number): { words: Uin
   return { words, wordsPerRow };
 }
 
+/** The first word from `start` on that differs from the word one row above; a tight loop V8 compiles well. */
+function nextChangedWord(words: Uint32Array, start: number, wordsPerRow: number): number {
+  const end = words.length;
+  let i = start;
+  while (i < end && words[i] === words[i - wordsPerRow]) i++;
+  return i;
+}
+
 /**
  * Records every pixel whose value differs from the pixel before it in column-major order. Rows are compared
  * with the row above four pixels at a time; the toggles come out in row-scan order (y, then x ascending).
@@ -99,8 +107,7 @@ function collectColumnToggles(mask: Uint8Array, height: number, width: number): 
   const { words, wordsPerRow } = rowWords(mask, height, width);
   const bytes = new Uint8Array(words.buffer, words.byteOffset, words.length * 4);
   const rowBytes = wordsPerRow * 4;
-  for (let i = wordsPerRow; i < words.length; i++) {
-    if (words[i] === words[i - wordsPerRow]) continue;
+  for (let i = nextChangedWord(words, wordsPerRow, wordsPerRow); i < words.length; i = nextChangedWord(words, i + 1, wordsPerRow)) {
     const y = Math.floor(i / wordsPerRow);
     const x0 = (i - y * wordsPerRow) * 4;
     for (let b = 0; b < 4; b++) {
