@@ -136,7 +136,9 @@ export class EmbedQueue extends EventEmitter<EmbedQueueEvents> {
   private async embedOne(imageId: number, signal: AbortSignal): Promise<{ kind: 'embedded' | 'cancelled' } | { kind: 'failed'; error: string }> {
     const image = this.project.images.require(imageId);
     if (this.project.embeddings.has(image.contentHash, this.options.encoderId)) return { kind: 'embedded' };
+    if (signal.aborted) return { kind: 'cancelled' };
     try {
+      // An embedding that arrives after cancel is kept: the work is done.
       const embedding = await this.options.embed(image.absolutePath, signal);
       this.project.embeddings.put(image.contentHash, this.options.encoderId, embedding, this.shape);
       return { kind: 'embedded' };

@@ -16,11 +16,17 @@ function buildDecodeTable(): Float32Array {
   return table;
 }
 
-/** Decodes little-endian float16 bytes; `bytes.byteLength` must be even. */
-export function float16BytesToFloat32(bytes: Uint8Array): Float32Array {
+/**
+ * Decodes little-endian float16 bytes (`bytes.byteLength` must be even) into `into` when given
+ * (its length must be byteLength / 2), else into a new array.
+ */
+export function float16BytesToFloat32(bytes: Uint8Array, into?: Float32Array): Float32Array {
   const aligned = bytes.byteOffset % 2 === 0 ? bytes : bytes.slice();
   const halves = new Uint16Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 2);
-  const out = new Float32Array(halves.length);
+  if (into && into.length !== halves.length) {
+    throw new RangeError(`cannot decode ${halves.length} float16 values into an array of ${into.length}`);
+  }
+  const out = into ?? new Float32Array(halves.length);
   const table = FLOAT16_TO_FLOAT32;
   for (let i = 0; i < halves.length; i++) out[i] = table[halves[i]];
   return out;

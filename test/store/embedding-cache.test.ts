@@ -29,6 +29,16 @@ test('an embedding comes back as float32 within float16 precision, with its shap
   assert.equal(project.images.require(image.id).status, 'ready');
 });
 
+test('an embedding can be read into an array the caller reuses', () => {
+  const { project } = tempProject();
+  const image = insertImage(project, 1);
+  project.embeddings.put(image.contentHash, 'enc', embedding(1), SHAPE);
+  const into = new Float32Array(ELEMENTS);
+  assert.equal(project.embeddings.get(image.contentHash, 'enc', into), into);
+  assert.deepEqual(into, project.embeddings.get(image.contentHash, 'enc'));
+  assert.throws(() => project.embeddings.get(image.contentHash, 'enc', new Float32Array(3)), { code: 'INVALID_ARGUMENT' });
+});
+
 test('an embedding whose length does not match its shape is refused', () => {
   const { project } = tempProject();
   assert.throws(() => project.embeddings.put('a'.repeat(64), 'enc', new Float32Array(10), SHAPE), { code: 'INVALID_ARGUMENT' });
