@@ -1,0 +1,103 @@
+// SAM's TwoWayTransformer (Attention, MLPBlock, TwoWayAttentionBlock) in TensorFlow.js, weights by official name.
+import type { Tensor } from '@tensorflow/tfjs';
+import type { Tf } from './engine.js';
+import { layerNorm, linear, matMul, transposeLastTwo, type WeightLookup } from './layers.js';
+
+export interface TransformerShape {
+  /** Number of TwoWayAttentionBlocks (2 in every SAM variant). */
+  depth: number;
+  /** Attention heads (8 in every SAM variant; not recorded in the weights). */
+  numHeads: number;
+}
+
+/**
+ * Attention with heads; the projections may shrink the width (downsample rate 2 for the cross attentions, read
+ * from the q_proj weight). in: q float32[B,Nq,C], k float32[B,Nk,C], v float32[B,Nk,C]; out: float32[B,Nq,C].
+ */
+export function attention(tf: Tf, w: WeightLookup, prefix: string, q: Tensor, k: Tensor, v: Tensor, numHeads: number): Tensor {
+  const queries = separateHeads(linear(tf, w, q, `${prefix}.q_proj`), numHeads); // [B,h,Nq,D/h]
+  const keys = separateHeads(linear(tf, w, k, `${prefix}.k_proj`), numHeads); // [B,h,Nk,D/h]
+  const values = separateHeads(linear(tf, w, v, `${prefix}.v_proj`), numHeads); // [B,h,Nk,D/h]
+  const [, , , channelsPerHead] = queries.shape as number[];
+  const scores = tf.div(matMul(tf, queries, transposeLastTwo(tf, keys)), Math.sqrt(channelsPerHead)); // [B,h,Nq,Nk]
+  const out = matMul(tf, tf.softmax(scores), values); // [B,h,Nq,D/h]
+  return linear(tf, w, recombineHeads(out), `${prefix}.out_proj`);
+}
+
+/** float32[B,N,D] -> float32[B,h,N,D/h] */
+function separateHeads(x: Tensor, numHeads: number): Tensor {
+  const [batch, tokens, width] = x.shape;
+  return x.reshape([batch, tokens, numHeads, width / numHeads]).transpose([0, 2, 1, 3]);
+}
+
+/** float32[B,h,N,D/h] -> float32[B,N,D] */
+function recombineHeads(x: Tensor): Tensor {
+  const [batch, heads, tokens, channelsPerHead] = x.shape;
+  return x.transpose([0, 2, 1, 3]).reshape([batch, tokens, heads * channelsPerHead]);
+}
+
+/** MLPBlock with the transformer's ReLU: float32[..., C] -> float32[..., C]. */
+export function mlpBlock(tf: Tf, w: WeightLookup, x: Tensor, prefix: string): Tensor {
+  return linear(tf, w, tf.relu(linear(tf, w, x, `${prefix}.lin1`)), `${prefix}.lin2`);
+}
+
+/**
+ * TwoWayAttentionBlock: self attention of the tokens, tokens -> image, MLP on the tokens, image -> tokens.
+ * in: queries float32[B,T,C] (tokens), keys float32[B,HW,C] (image), their positional encodings; out: both updated.
+ */
+function twoWayAttentionBlock(
+  tf: Tf,
+  w: WeightLookup,
+  prefix: string,
+  state: { queries: Tensor; keys: Tensor },
+  pe: { queryPe: Tensor; keyPe: Tensor },
+  options: { numHeads: number; skipFirstLayerPe: boolean },
+): { queries: Tensor; keys: Tensor } {
+  let { queries, keys } = state;
+  const { queryPe, keyPe } = pe;
+  if (options.skipFirstLayerPe) {
+    queries = attention(tf, w, `${prefix}.self_attn`, queries, queries, queries, options.numHeads);
+  } else {
+    const q = tf.add(queries, queryPe);
+    queries = tf.add(queries, attention(tf, w, `${prefix}.self_attn`, q, q, queries, options.numHeads));
+  }
+  queries = layerNorm(tf, w, queries, `${prefix}.norm1`);
+
+  let q = tf.add(queries, queryPe);
+  let k = tf.add(keys, keyPe);
+  queries = tf.add(queries, attention(tf, w, `${prefix}.cross_attn_token_to_image`, q, k, keys, options.numHeads));
+  queries = layerNorm(tf, w, queries, `${prefix}.norm2`);
+
+  queries = tf.add(queries, mlpBlock(tf, w, queries, `${prefix}.mlp`));
+  queries = layerNorm(tf, w, queries, `${prefix}.norm3`);
+
+  q = tf.add(queries, queryPe);
+  k = tf.add(keys, keyPe);
+  keys = tf.add(keys, attention(tf, w, `${prefix}.cross_attn_image_to_token`, k, q, queries, options.numHeads));
+  keys = layerNorm(tf, w, keys, `${prefix}.norm4`);
+  return { queries, keys };
+}
+
+/**
+ * TwoWayTransformer.forward, with the image already flattened channels-last.
+ * in: imageTokens float32[B,HW,C], imagePe float32[1 or B,HW,C], pointEmbedding float32[B,T,C] (output tokens + prompts)
+ * out: queries float32[B,T,C] (after the final token -> image attention and norm), keys float32[B,HW,C]
+ */
+export function twoWayTransformer(
+  tf: Tf,
+  w: WeightLookup,
+  prefix: string,
+  inputs: { imageTokens: Tensor; imagePe: Tensor; pointEmbedding: Tensor },
+  shape: TransformerShape,
+): { queries: Tensor; keys: Tensor } {
+  const pe = { queryPe: inputs.pointEmbedding, keyPe: inputs.imagePe };
+  let state = { queries: inputs.pointEmbedding, keys: inputs.imageTokens };
+  for (let i = 0; i < shape.depth; i++) {
+    state = twoWayAttentionBlock(tf, w, `${prefix}.layers.${i}`, state, pe, { numHeads: shape.numHeads, skipFirstLayerPe: i === 0 });
+  }
+  const q = tf.add(state.queries, inputs.pointEmbedding);
+  const k = tf.add(state.keys, inputs.imagePe);
+  const attended = attention(tf, w, `${prefix}.final_attn_token_to_image`, q, k, state.keys, shape.numHeads);
+  const queries = layerNorm(tf, w, tf.add(state.queries, attended), `${prefix}.norm_final_attn`);
+  return { queries, keys: state.keys };
+}
