@@ -35,7 +35,7 @@ export const rleSchema = z.strictObject({
 const pointSchema = z.strictObject({
   x: z.number().finite(),
   y: z.number().finite(),
-  label: z.union([z.literal(1), z.literal(0)]),
+  label: z.literal([1, 0], { error: 'label must be 1 (foreground) or 0 (background)' }),
 });
 
 /** A box in ORIGINAL image pixels, corners (x0, y0) top-left and (x1, y1) bottom-right. */

@@ -2,7 +2,8 @@
 import path from 'node:path';
 import type { DispatchLog } from './dispatch.js';
 import { AppSettings } from './app-settings.js';
-import type { ChooseFilesPurpose, ChosenFiles } from './contract.js';
+import { officialCheckpoint, type OfficialCheckpoint } from '../download/checkpoint-download.js';
+import type { CheckpointVariant, ChooseFilesPurpose, ChosenFiles } from './contract.js';
 import { EventBus } from './event-bus.js';
 
 /** What the process hosting the service (Electron main, or the browser-mode server) provides. */
@@ -17,8 +18,8 @@ export interface ServiceOptions {
   host: ServiceHost;
   /** Holds settings.json and downloaded checkpoints (Electron: userData; browser mode: ~/.config/maskloop). */
   dataDir: string;
-  /** Replaces Meta's server for official checkpoint downloads (a mirror; tests use a local server). */
-  checkpointMirror?: string;
+  /** Where and what to download for each official checkpoint; default: Meta's server, or $MASKLOOP_CHECKPOINT_MIRROR. */
+  checkpointSource?: (variant: CheckpointVariant) => OfficialCheckpoint;
   log?: DispatchLog;
 }
 
@@ -30,6 +31,10 @@ export class ServiceContext {
   constructor(readonly options: ServiceOptions) {
     this.settings = new AppSettings(path.join(options.dataDir, 'settings.json'));
     this.log = options.log ?? console;
+  }
+
+  checkpointSource(variant: CheckpointVariant): OfficialCheckpoint {
+    return this.options.checkpointSource?.(variant) ?? officialCheckpoint(variant, process.env.MASKLOOP_CHECKPOINT_MIRROR || undefined);
   }
 
   get checkpointsDir(): string {

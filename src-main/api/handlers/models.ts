@@ -1,7 +1,7 @@
 // models.*: SAM checkpoints (added from a file or downloaded) and the project's decoder versions.
 import path from 'node:path';
 import { MaskLoopError } from '../../errors.js';
-import { downloadFile, officialCheckpoint } from '../../download/checkpoint-download.js';
+import { downloadFile } from '../../download/checkpoint-download.js';
 import type { CheckpointVariant, MaskLoopApi, ModelsState } from '../contract.js';
 import type { ServiceContext } from '../service-context.js';
 import { notAvailable } from './unavailable.js';
@@ -31,7 +31,7 @@ export function modelsHandlers(context: ServiceContext): MaskLoopApi['models'] {
       }
       const controller = new AbortController();
       downloads.set(variant, controller);
-      const official = officialCheckpoint(variant, context.options.checkpointMirror);
+      const official = context.checkpointSource(variant);
       try {
         const file = await downloadFile(official, path.join(context.checkpointsDir, official.fileName), {
           signal: controller.signal,
