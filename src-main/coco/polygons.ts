@@ -8,7 +8,8 @@
 // there and back, its two passes cancel in pycocotools' boundary rasterisation, and the hole stays empty.
 import { contours } from 'd3-contour';
 import { MaskLoopError } from '../errors.js';
-import { bboxOfRuns, decodeRunsWindow, encodeRuns, mergeRuns, type Bbox, type RunLengths } from './rle.js';
+import { mergeRuns } from './rle-merge.js';
+import { bboxOfRuns, decodeRunsWindow, encodeRuns, type Bbox, type RunLengths } from './rle.js';
 
 /** One COCO polygon: [x1, y1, x2, y2, ...] in pixel-edge coordinates of the image. */
 export type CocoPolygon = number[];

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { maskToPolygons, polygonsToRuns, rleFromBbox, rleFromPolygon, runsToPolygons } from '../../src-main/coco/polygons.js';
-import { decodeRuns, encodeRuns, iouOfRuns, runsToString } from '../../src-main/coco/rle.js';
+import { iouOfRuns } from '../../src-main/coco/rle-merge.js';
+import { decodeRuns, encodeRuns, runsToString } from '../../src-main/coco/rle.js';
 
 function maskFromRows(rows: string[]): Uint8Array {
   return Uint8Array.from(rows.join(''), (c) => (c === '#' ? 1 : 0));

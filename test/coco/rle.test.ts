@@ -10,15 +10,13 @@ import {
   decodeRunsWindow,
   encodeMask,
   encodeRuns,
-  iouOfRuns,
-  mergeRuns,
   rleArea,
-  rleIou,
   rleToBbox,
   runsFromString,
   runsToString,
   toRuns,
 } from '../../src-main/coco/rle.js';
+import { iouOfRuns, mergeRuns, rleIou } from '../../src-main/coco/rle-merge.js';
 
 /** Row-major uint8[h, w] from rows of '0'/'1'. */
 function maskFromRows(rows: string[]): { mask: Uint8Array; height: number; width: number } {
