@@ -5,6 +5,8 @@ type BenchPart = { name: string; run: () => Promise<object> };
 
 const parts: BenchPart[] = [
   { name: 'sam', run: async () => (await import('./sam-bench.js')).benchSam() },
+  { name: 'store', run: async () => (await import('./store-bench.js')).benchStore() },
+  { name: 'coco', run: async () => (await import('./coco-bench.js')).benchCoco() },
 ];
 
 export async function runBenchmarks(only?: readonly string[], log: (line: string) => void = () => {}): Promise<Record<string, unknown>> {

@@ -1,7 +1,18 @@
 // The list of CLI commands, in the order `maskloop help` shows them.
 import type { CliCommand } from '../command.js';
+import { benchCommand } from './bench.js';
+import { cocoCommand } from './coco.js';
+import { embedAllCommand } from './embed-all.js';
 import { embedCommand } from './embed.js';
 import { predictCommand } from './predict.js';
-import { benchCommand } from './bench.js';
+import { imagesCommand, projectCommand } from './project.js';
 
-export const commands: readonly CliCommand[] = [embedCommand, predictCommand, benchCommand];
+export const commands: readonly CliCommand[] = [
+  embedCommand,
+  predictCommand,
+  projectCommand,
+  imagesCommand,
+  embedAllCommand,
+  cocoCommand,
+  benchCommand,
+];
