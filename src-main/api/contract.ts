@@ -43,7 +43,18 @@ const boxSchema = z
   .strictObject({ x0: z.number().finite(), y0: z.number().finite(), x1: z.number().finite(), y1: z.number().finite() })
   .refine((box) => box.x1 > box.x0 && box.y1 > box.y0, 'x1 must exceed x0 and y1 must exceed y0');
 
-const promptsSchema = z.strictObject({ points: z.array(pointSchema).max(64), box: boxSchema.optional() });
+/** What produced a mask, in order: clicks, boxes, brush/eraser strokes (radius and polyline in original pixels). */
+const annotationPromptSchema = z.discriminatedUnion('kind', [
+  pointSchema.extend({ kind: z.literal('point') }),
+  z.strictObject({ kind: z.literal('box'), x0: z.number().finite(), y0: z.number().finite(), x1: z.number().finite(), y1: z.number().finite() }),
+  z.strictObject({
+    kind: z.literal('brush'),
+    mode: z.enum(['add', 'erase']),
+    radius: z.number().positive(),
+    points: z.array(z.tuple([z.number().finite(), z.number().finite()])).min(1).max(100_000),
+  }),
+]);
+const annotationPromptsSchema = z.array(annotationPromptSchema).max(10_000);
 
 const imageStatus = z.enum(['new', 'embedding', 'ready', 'labelled', 'missing']);
 const checkpointVariant = z.enum(['vit_b', 'vit_l', 'vit_h']);
@@ -56,7 +67,7 @@ const nothing = z.strictObject({});
 export type Rle = z.infer<typeof rleSchema>;
 export type Point = z.infer<typeof pointSchema>;
 export type Box = z.infer<typeof boxSchema>;
-export type AnnotationPrompts = z.infer<typeof promptsSchema>;
+export type AnnotationPrompt = z.infer<typeof annotationPromptSchema>;
 export type ImageStatus = z.infer<typeof imageStatus>;
 export type CheckpointVariant = z.infer<typeof checkpointVariant>;
 export type ChooseFilesPurpose = z.infer<typeof chooseFilesPurpose>;
@@ -108,7 +119,6 @@ export interface ImageInfo {
   height: number;
   contentHash: string;
   status: ImageStatus;
-  annotationCount: number;
 }
 
 export interface SkippedFile {
@@ -118,7 +128,10 @@ export interface SkippedFile {
 
 export interface AddImagesReport {
   added: number;
+  /** Files whose content is already in the project. */
   duplicates: number;
+  /** Files that matched a missing image, which now points at them. */
+  relinked: number;
   skipped: SkippedFile[];
 }
 
@@ -136,9 +149,11 @@ export interface RelinkReport {
 export interface Category {
   id: number;
   name: string;
+  /** '#rrggbb' */
   color: string;
+  /** The digit key 1-9: the first nine categories in list order have one. */
   shortcut: number | null;
-  supercategory: string | null;
+  supercategory: string;
 }
 
 export type AnnotationSource = 'sam' | 'manual' | 'imported';
@@ -151,6 +166,8 @@ export interface Annotation {
   /** COCO [x, y, width, height] in original pixels. */
   bbox: [number, number, number, number];
   area: number;
+  /** SAM's predicted IoU for a mask it proposed; null for manual and imported masks. */
+  iouPrediction: number | null;
   source: AnnotationSource;
   /** ISO 8601 */
   createdAt: string;
@@ -165,7 +182,7 @@ export interface HistoryStep {
   canRedo: boolean;
 }
 
-export type EmbeddingState = 'missing' | 'queued' | 'running' | 'ready';
+export type EmbeddingState = 'missing' | 'running' | 'ready';
 
 export interface EmbeddingStatus {
   imageId: number;
@@ -227,10 +244,14 @@ export interface CocoExportReport {
 }
 
 export interface CocoImportReport {
+  /** New images; images already in the project are reused, not counted. */
   images: number;
   annotations: number;
+  /** New categories. */
   categories: number;
-  /** One line per item that was not imported, saying why. */
+  /** Annotations without segmentation in the file, whose mask is their bbox. */
+  boxMasks: number;
+  /** One line per warning, and per item left out with skipBadItems ("annotations[3]: ..."). */
   problems: string[];
 }
 
@@ -284,17 +305,17 @@ export const contract = {
       returns<ImagePage>(),
     ),
     get: request(z.strictObject({ imageId: id }), returns<ImageInfo>()),
-    /** Looks for missing images (by content hash) under `folder`; one image or all missing ones. */
-    relink: request(z.strictObject({ folder: nonEmptyPath, imageId: id.optional() }), returns<RelinkReport>()),
+    /** Looks for every missing image (by content hash) under `folder`. */
+    relink: request(z.strictObject({ folder: nonEmptyPath }), returns<RelinkReport>()),
   },
   categories: {
     list: request(nothing, returns<Category[]>()),
     create: request(
       z.strictObject({
         name: z.string().trim().min(1).max(100),
+        /** Default: the next colour of the palette. */
         color: hexColor.optional(),
-        shortcut: categoryShortcut.nullable().optional(),
-        supercategory: z.string().max(100).nullable().optional(),
+        supercategory: z.string().max(100).optional(),
       }),
       returns<Category>(),
     ),
@@ -303,7 +324,9 @@ export const contract = {
         categoryId: id,
         name: z.string().trim().min(1).max(100).optional(),
         color: hexColor.optional(),
-        shortcut: categoryShortcut.nullable().optional(),
+        supercategory: z.string().max(100).optional(),
+        /** Moves the category to list position `shortcut` (so that digit selects it). */
+        shortcut: categoryShortcut.optional(),
       }),
       returns<Category>(),
     ),
@@ -311,20 +334,28 @@ export const contract = {
   },
   annotations: {
     list: request(z.strictObject({ imageId: id }), returns<Annotation[]>()),
-    /** Accept a mask; `prompts` are the clicks/box that made it (kept for fine-tuning). */
+    /** Accept a mask (bbox and area are computed from it); `prompts` are what made it, kept for fine-tuning. */
     create: request(
       z.strictObject({
         imageId: id,
         categoryId: id,
         mask: rleSchema,
         source: z.enum(['sam', 'manual']),
-        prompts: promptsSchema.optional(),
+        iouPrediction: z.number().finite().optional(),
+        prompts: annotationPromptsSchema.optional(),
       }),
       returns<Annotation>(),
     ),
+    /** A corrected mask and/or another category; `prompts` (e.g. brush strokes) are appended. */
     update: request(
       z
-        .strictObject({ annotationId: id, mask: rleSchema.optional(), categoryId: id.optional() })
+        .strictObject({
+          annotationId: id,
+          mask: rleSchema.optional(),
+          categoryId: id.optional(),
+          source: z.enum(['sam', 'manual']).optional(),
+          prompts: annotationPromptsSchema.optional(),
+        })
         .refine((input) => input.mask !== undefined || input.categoryId !== undefined, 'give a mask or a categoryId to change'),
       returns<Annotation>(),
     ),
@@ -393,7 +424,11 @@ export const contract = {
       }),
       returns<CocoExportReport>(),
     ),
-    import: request(z.strictObject({ path: nonEmptyPath, imagesDir: nonEmptyPath.optional() }), returns<CocoImportReport>()),
+    /** All or nothing: a file with bad items is refused with a report, unless `skipBadItems`. */
+    import: request(
+      z.strictObject({ path: nonEmptyPath, imagesDir: nonEmptyPath.optional(), skipBadItems: z.boolean().default(false) }),
+      returns<CocoImportReport>(),
+    ),
   },
 } as const;
 
@@ -440,8 +475,11 @@ export function listMethods(): { method: MethodName; group: GroupName; name: str
 export interface EmbeddingProgress {
   done: number;
   total: number;
-  /** The image just embedded. */
-  imageId: number;
+  failed: number;
+  /** The image this report is about (its embedding started or ended); null for a run's first report. */
+  imageId: number | null;
+  /** That image's status now ('embedding' while it runs, then 'ready'/'labelled', or 'new' after a failure). */
+  imageStatus: ImageStatus | null;
   etaMs: number | null;
 }
 

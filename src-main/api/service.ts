@@ -1,11 +1,18 @@
 // The one MaskLoop service: implements the contract for any transport (Electron IPC, browser-mode WebSocket).
-import { createDispatcher, type Dispatch } from './dispatch.js';
 import type { MaskLoopApi } from './contract.js';
+import { createDispatcher, type Dispatch } from './dispatch.js';
 import type { EventBus } from './event-bus.js';
+import { annotationsHandlers } from './handlers/annotations.js';
 import { appHandlers } from './handlers/app.js';
+import { categoriesHandlers } from './handlers/categories.js';
+import { cocoHandlers } from './handlers/coco.js';
+import { embeddingHandlers } from './handlers/embedding.js';
+import { historyHandlers } from './handlers/history.js';
+import { imagesHandlers, readImageForDisplay } from './handlers/images.js';
 import { modelsHandlers } from './handlers/models.js';
 import { projectsHandlers } from './handlers/projects.js';
-import { notAvailable, unavailableGroup } from './handlers/unavailable.js';
+import { samHandlers } from './handlers/sam.js';
+import { trainingHandlers } from './handlers/training.js';
 import { ServiceContext, type ServiceOptions } from './service-context.js';
 
 export type { ServiceHost, ServiceOptions } from './service-context.js';
@@ -22,6 +29,7 @@ export interface MaskLoopService {
   readonly events: EventBus;
   /** Serves the custom protocol (desktop) and the HTTP image route (browser mode). */
   readImageForDisplay(imageId: number): Promise<DisplayImage>;
+  /** Stops background work and closes the project. */
   close(): Promise<void>;
 }
 
@@ -30,22 +38,22 @@ export function createMaskLoopService(options: ServiceOptions): MaskLoopService 
   const handlers: MaskLoopApi = {
     app: appHandlers(context),
     projects: projectsHandlers(context),
-    images: unavailableGroup('images', 'the project store'),
-    categories: unavailableGroup('categories', 'the project store'),
-    annotations: unavailableGroup('annotations', 'the project store'),
-    history: unavailableGroup('history', 'the project store'),
-    embedding: unavailableGroup('embedding', 'the project store and the SAM model'),
-    sam: unavailableGroup('sam', 'the SAM model'),
+    images: imagesHandlers(context),
+    categories: categoriesHandlers(context),
+    annotations: annotationsHandlers(context),
+    history: historyHandlers(context),
+    embedding: embeddingHandlers(context),
+    sam: samHandlers(context),
     models: modelsHandlers(context),
-    training: unavailableGroup('training', 'the fine-tuning engine'),
-    coco: unavailableGroup('coco', 'the project store'),
+    training: trainingHandlers(context),
+    coco: cocoHandlers(context),
   };
   return {
     dispatch: createDispatcher(handlers, context.log),
     events: context.events,
-    async readImageForDisplay() {
-      throw notAvailable('the project store');
+    readImageForDisplay: (imageId) => readImageForDisplay(context, imageId),
+    async close() {
+      if (context.project) context.setProject(null);
     },
-    async close() {},
   };
 }

@@ -7,6 +7,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
 import WebSocket from 'ws';
 import { createApiClient, type ApiTransport, type MaskLoopClient } from '../../src-main/api/client.js';
 import type { CheckpointVariant } from '../../src-main/api/contract.js';
@@ -26,15 +28,21 @@ export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `maskloop-${prefix}-`));
 }
 
-/** A local stand-in for Meta's download server: every variant is the same random fixture file. */
+const sharedDir = path.resolve(fileURLToPath(new URL('../../', import.meta.url)), '../shared');
+/** The fixture SAM checkpoint (official key names, a small encoder): small, and a real model to load. */
+export const tinyCheckpoint = path.join(sharedDir, 'fixtures/sam-reference/tiny_sam.pth');
+/** Built ONNX graphs are cached across the services of one test process. */
+const modelCacheDir = tempDir('model-cache');
+
+/** A local stand-in for Meta's download server: every variant is the fixture checkpoint. */
 export class FixtureFileServer {
-  readonly bytes = crypto.randomBytes(2 * 1024 * 1024);
+  readonly bytes = fs.readFileSync(tinyCheckpoint);
   readonly sha256 = crypto.createHash('sha256').update(this.bytes).digest('hex');
   chunkDelayMs = 0;
   private server = http.createServer(async (request, response) => {
     response.writeHead(200, { 'Content-Length': String(this.bytes.length) });
-    for (let offset = 0; offset < this.bytes.length && !response.destroyed; offset += 64 * 1024) {
-      await new Promise((resolve) => response.write(this.bytes.subarray(offset, offset + 64 * 1024), resolve));
+    for (let offset = 0; offset < this.bytes.length && !response.destroyed; offset += 1 << 20) {
+      await new Promise((resolve) => response.write(this.bytes.subarray(offset, offset + (1 << 20)), resolve));
       if (this.chunkDelayMs) await new Promise((resolve) => setTimeout(resolve, this.chunkDelayMs));
     }
     response.end();
@@ -60,8 +68,17 @@ export class FixtureFileServer {
   }
 }
 
-export function createTestService(dataDir: string, files: FixtureFileServer): MaskLoopService {
-  return createMaskLoopService({ host: { kind: 'browser' }, dataDir, checkpointSource: files.source, log: { error: () => {} } });
+export function createTestService(dataDir: string, files?: FixtureFileServer): MaskLoopService {
+  return createMaskLoopService({ host: { kind: 'browser' }, dataDir, modelCacheDir, checkpointSource: files?.source, log: { error: () => {} } });
+}
+
+/** A white page with one dark ink "stamp" (a filled rectangle), as PNG. */
+export async function writeStampImage(file: string, width: number, height: number, stamp: { left: number; top: number; width: number; height: number }): Promise<void> {
+  const ink = await sharp({ create: { width: stamp.width, height: stamp.height, channels: 3, background: '#1c2a8a' } }).png().toBuffer();
+  await sharp({ create: { width, height, channels: 3, background: '#ffffff' } })
+    .composite([{ input: ink, left: stamp.left, top: stamp.top }])
+    .png()
+    .toFile(file);
 }
 
 export async function connectWebSocket(service: MaskLoopService): Promise<Connected & { server: WebServer }> {

@@ -76,13 +76,19 @@ for (const connect of [connectWebSocket, connectIpc]) {
     });
 
     test('says clearly when a part of the app is not available yet', async () => {
-      const error = await rejection(connection.client.training.status());
+      const error = await rejection(connection.client.training.start({}));
       assert.equal(error.code, 'NOT_AVAILABLE');
-      assert.match(error.message, /fine-tuning engine/);
+      assert.match(error.message, /fine-tuning trainer/);
     });
 
-    test('a download reports progress in order, before its result, then lists the checkpoint', async () => {
-      files.chunkDelayMs = 15;
+    test('says what to do when no project is open', async () => {
+      const error = await rejection(connection.client.images.list());
+      assert.equal(error.code, 'PROJECT');
+      assert.match(error.message, /open or create one/);
+    });
+
+    test('a download reports progress in order, before its result, then uses the checkpoint', async () => {
+      files.chunkDelayMs = 40;
       const seen: (DownloadProgress | 'result')[] = [];
       const unsubscribe = connection.client.on('download.progress', (progress) => seen.push(progress));
       const state = await connection.client.models.download({ variant: 'vit_b' });
@@ -94,7 +100,19 @@ for (const connect of [connectWebSocket, connectIpc]) {
       assert.deepEqual(progress.map((p) => p.received), progress.map((p) => p.received).sort((a, b) => a - b));
       assert.deepEqual(progress.at(-1), { variant: 'vit_b', received: files.bytes.length, total: files.bytes.length });
       assert.equal(state.checkpoints.length, 1);
+      assert.equal(state.checkpoints[0].active, true);
       assert.ok(files.bytes.equals(fs.readFileSync(state.checkpoints[0].path)));
+      const info = await connection.client.app.info();
+      assert.deepEqual([info.hasModel, info.provider], [true, 'cpu']);
+    });
+
+    test('refuses a checkpoint file that is not SAM\'s with the reader\'s message, keeping the active one', async () => {
+      const notACheckpoint = path.join(dataDir, 'notes.pth');
+      fs.writeFileSync(notACheckpoint, 'these are not weights');
+      const error = await rejection(connection.client.models.addCheckpoint({ path: notACheckpoint }));
+      assert.equal(error.code, 'NOT_A_CHECKPOINT');
+      const state = await connection.client.models.list();
+      assert.deepEqual(state.checkpoints.map((c) => c.active), [true]);
     });
 
     test('cancel stops a running download with CANCELLED and leaves no checkpoint', async () => {

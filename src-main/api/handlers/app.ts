@@ -22,9 +22,9 @@ export function appHandlers(context: ServiceContext): MaskLoopApi['app'] {
         },
         host: host.kind,
         nativeDialogs: host.chooseFiles !== undefined,
-        provider: null,
+        provider: context.sam.loaded?.provider ?? null,
         trainingEngine: null,
-        hasModel: false,
+        hasModel: context.settings.activeCheckpointId !== null,
       };
     },
     async chooseFiles({ purpose }) {

@@ -1,29 +1,51 @@
-// models.*: SAM checkpoints (added from a file or downloaded) and the project's decoder versions.
+// models.*: SAM checkpoints (added from a file or downloaded) and the project's fine-tuned decoder versions.
 import path from 'node:path';
-import { MaskLoopError } from '../../errors.js';
 import { downloadFile } from '../../download/checkpoint-download.js';
-import type { CheckpointVariant, MaskLoopApi, ModelsState } from '../contract.js';
+import { MaskLoopError } from '../../errors.js';
+import type { ModelRecord } from '../../store/models.js';
+import type { CheckpointVariant, DecoderVersion, MaskLoopApi, ModelsState } from '../contract.js';
 import type { ServiceContext } from '../service-context.js';
 import { notAvailable } from './unavailable.js';
+
+function toDecoderVersion(record: ModelRecord): DecoderVersion {
+  const heldOutIoU = record.metrics.heldOutIoU;
+  return {
+    id: record.id,
+    parentId: record.parentId,
+    createdAt: new Date(record.createdAt).toISOString(),
+    heldOutIoU: typeof heldOutIoU === 'number' ? heldOutIoU : null,
+    active: record.active,
+  };
+}
 
 export function modelsHandlers(context: ServiceContext): MaskLoopApi['models'] {
   const downloads = new Map<CheckpointVariant, AbortController>();
 
   function state(): ModelsState {
     const active = context.settings.activeCheckpointId;
+    const project = context.project;
     return {
       checkpoints: context.settings.checkpoints.map((known) => ({ ...known, active: known.id === active })),
-      decoderVersions: [],
-      activeDecoderVersionId: null,
+      decoderVersions: project ? project.models.list('decoder').map(toDecoderVersion) : [],
+      activeDecoderVersionId: project?.models.active('decoder')?.id ?? null,
     };
+  }
+
+  /** Loads the checkpoint (which validates it), makes it the active one and tells the renderers. */
+  async function activate(file: string): Promise<ModelsState> {
+    const model = await context.sam.load(path.resolve(file));
+    context.settings.rememberCheckpoint({ id: model.id, name: model.name, path: path.resolve(file), variant: model.config?.variant ?? 'onnx' });
+    context.settings.setActiveCheckpoint(model.id);
+    context.events.emit('model.activated', { checkpointId: model.id, decoderVersionId: null, provider: model.provider });
+    return state();
   }
 
   return {
     async list() {
       return state();
     },
-    async addCheckpoint() {
-      throw notAvailable('the SAM checkpoint reader');
+    async addCheckpoint({ path: file }) {
+      return activate(file);
     },
     async download({ variant }) {
       if (downloads.has(variant)) {
@@ -37,9 +59,7 @@ export function modelsHandlers(context: ServiceContext): MaskLoopApi['models'] {
           signal: controller.signal,
           onProgress: (received, total) => context.events.emit('download.progress', { variant, received, total }),
         });
-        // Official files are known by hash, so the id is the one SamModel derives from the file.
-        context.settings.rememberCheckpoint({ id: `${variant}:${official.sha256.slice(0, 16)}`, name: official.fileName, path: file, variant });
-        return state();
+        return await activate(file);
       } finally {
         downloads.delete(variant);
       }
@@ -48,14 +68,16 @@ export function modelsHandlers(context: ServiceContext): MaskLoopApi['models'] {
       downloads.get(variant)?.abort();
       return null;
     },
-    async activateCheckpoint() {
-      throw notAvailable('the SAM model loader');
+    async activateCheckpoint({ checkpointId }) {
+      const known = context.settings.checkpoints.find((checkpoint) => checkpoint.id === checkpointId);
+      if (!known) throw new MaskLoopError('NOT_FOUND', `No checkpoint with id ${checkpointId}: add it first.`);
+      return activate(known.path);
     },
     async activateDecoder() {
-      throw notAvailable('the project store and decoder versions');
+      throw notAvailable('the fine-tuning part (it reads decoder versions back into the running model)');
     },
     async rollback() {
-      throw notAvailable('the project store and decoder versions');
+      throw notAvailable('the fine-tuning part (it reads decoder versions back into the running model)');
     },
   };
 }

@@ -1,0 +1,110 @@
+// The service's SAM state: the loaded model, each image's embedding (from the project's cache or
+// computed once), and a predictor per recently used image holding its previous low-res logits.
+import { MaskLoopError } from '../errors.js';
+import { loadRgbImage } from '../sam/image-io.js';
+import { ImagePredictor } from '../sam/predictor.js';
+import { SamModel, type ImageEmbedding } from '../sam/sam-model.js';
+import { getPreprocessShape } from '../sam/transforms.js';
+import { SAM_EMBEDDING_SHAPE, type EmbedFunction } from '../store/embed-queue.js';
+import type { ImageRecord } from '../store/images.js';
+import type { Project } from '../store/project.js';
+
+/** Predictors kept (each holds a 4 MiB embedding): the images an annotator moves between. */
+const PREDICTORS_KEPT = 8;
+
+export class SamSession {
+  private model: SamModel | null = null;
+  private loading: Promise<SamModel> | null = null;
+  private readonly predictors = new Map<number, ImagePredictor>();
+  private readonly embedding = new Map<string, Promise<Float32Array>>();
+
+  constructor(
+    /** The checkpoint to load on first use; null until one is added. */
+    private readonly activeCheckpoint: () => string | null,
+    private readonly modelCacheDir?: string,
+  ) {}
+
+  get loaded(): SamModel | null {
+    return this.model;
+  }
+
+  /** Loads (building its ONNX graphs on first use) and switches to a checkpoint; a file that is not SAM's throws. */
+  async load(checkpointPath: string): Promise<SamModel> {
+    const model = await SamModel.load({ checkpoint: checkpointPath }, { cacheDir: this.modelCacheDir });
+    this.model = model;
+    this.forgetImages();
+    return model;
+  }
+
+  async requireModel(): Promise<SamModel> {
+    if (this.model) return this.model;
+    const checkpoint = this.activeCheckpoint();
+    if (!checkpoint) {
+      throw new MaskLoopError('NOT_FOUND', 'No SAM model yet: add a checkpoint file (.pth or .safetensors) or download an official one.');
+    }
+    this.loading ??= this.load(checkpoint).finally(() => {
+      this.loading = null;
+    });
+    return this.loading;
+  }
+
+  /** Computes an image's embedding with the model (the unit of work the embedding queue runs). */
+  embedFunction(model: SamModel): EmbedFunction {
+    return async (imagePath) => (await model.embed(await loadRgbImage(imagePath))).data;
+  }
+
+  /** The image's embedding: from the project's cache, else computed now (once, however many ask) and cached. */
+  async embeddingOf(project: Project, image: ImageRecord): Promise<ImageEmbedding> {
+    if (image.status === 'missing') {
+      throw new MaskLoopError('FILE_NOT_FOUND', `${image.fileName} is missing from ${image.absolutePath}: relink the image to its new folder.`);
+    }
+    const model = await this.requireModel();
+    const key = `${model.id}:${image.contentHash}`;
+    let pending = this.embedding.get(key);
+    if (!pending) {
+      pending = this.cachedOrComputed(project, image, model).finally(() => this.embedding.delete(key));
+      this.embedding.set(key, pending);
+    }
+    return { data: await pending, inputSize: getPreprocessShape(image.height, image.width), originalSize: [image.height, image.width] };
+  }
+
+  isEmbedding(model: SamModel, image: ImageRecord): boolean {
+    return this.embedding.has(`${model.id}:${image.contentHash}`);
+  }
+
+  /** The image's predictor (previous logits included); the least recently used one beyond the limit is dropped. */
+  async predictorFor(project: Project, image: ImageRecord): Promise<ImagePredictor> {
+    const existing = this.predictors.get(image.id);
+    if (existing && existing.model === this.model) {
+      this.predictors.delete(image.id);
+      this.predictors.set(image.id, existing);
+      return existing;
+    }
+    const embedding = await this.embeddingOf(project, image);
+    const predictor = new ImagePredictor(await this.requireModel(), embedding);
+    this.predictors.set(image.id, predictor);
+    for (const oldest of this.predictors.keys()) {
+      if (this.predictors.size <= PREDICTORS_KEPT) break;
+      this.predictors.delete(oldest);
+    }
+    return predictor;
+  }
+
+  /** After a project closes or the model changes: no image state may outlive them. */
+  forgetImages(): void {
+    this.predictors.clear();
+  }
+
+  private async cachedOrComputed(project: Project, image: ImageRecord, model: SamModel): Promise<Float32Array> {
+    const cached = project.embeddings.get(image.contentHash, model.id);
+    if (cached) return cached;
+    project.images.markEmbedding(image.id);
+    try {
+      const data = await this.embedFunction(model)(image.absolutePath, new AbortController().signal);
+      project.embeddings.put(image.contentHash, model.id, data, SAM_EMBEDDING_SHAPE);
+      return data;
+    } finally {
+      project.images.recomputeStatus(image.id);
+    }
+  }
+}
