@@ -72,9 +72,19 @@ function block(g: GraphBuilder, sd: StateDict, tokens: string, prefix: string, g
   return g.op('Add', [attended, linear(g, sd, hidden, `${prefix}.mlp.lin2`)]);
 }
 
+interface WindowGeometry {
+  grid: number;
+  /** Side of a window; the grid's side for global attention. */
+  window: number;
+  /** Windows per side of the padded grid. */
+  perSide: number;
+  channels: number;
+}
+
 /**
- * Attention over windows (window_partition / window_unpartition with zero padding) or over the whole grid
- * (global attention = one window of the grid's size, no padding).
+ * Attention within windows (window_partition / window_unpartition with zero padding) or over the whole grid
+ * (global attention: one window of the grid's size, no padding). The heads, the scale head_dim^-0.5, softmax and
+ * the product with v run in ONNX Runtime's MultiHeadAttention, with the relative positions as its attention bias.
  * in/out: tokens float32[grid*grid, C]
  */
 function attention(g: GraphBuilder, sd: StateDict, tokens: string, prefix: string, geometry: BlockGeometry): string {
@@ -82,19 +92,12 @@ function attention(g: GraphBuilder, sd: StateDict, tokens: string, prefix: strin
   const channels = sd.info(`${prefix}.proj.weight`).shape[0];
   const headDim = channels / numHeads;
   const window = geometry.window > 0 ? geometry.window : grid;
-  const windowsPerSide = Math.ceil(grid / window);
-  const padded = windowsPerSide * window;
+  const windows: WindowGeometry = { grid, window, perSide: Math.ceil(grid / window), channels };
+  const windowCount = windows.perSide * windows.perSide;
   const windowTokens = window * window;
-  const batch = windowsPerSide * windowsPerSide * numHeads;
 
-  // Zero tokens pad the grid as in window_partition; q/k/v of a padded token are the biases, as in the reference.
-  let rows = tokens;
-  if (padded > grid) {
-    const spatial = g.op('Reshape', [tokens, g.ints([grid, grid, channels])]);
-    const pad = padded - grid;
-    rows = g.op('Reshape', [g.op('Pad', [spatial, g.ints([0, 0, 0, pad, pad, 0])]), g.ints([padded * padded, channels])]);
-  }
-
+  // The reference projects the partitioned tokens: a padded (zero) token's q, k and v are the biases.
+  const rows = windowPartition(g, tokens, windows);
   // qkv.weight [3C, C] holds q, k, v one after the other; each becomes its own Gemm.
   const qkvWeight = sd.float32(`${prefix}.qkv.weight`);
   const qkvBias = sd.float32(`${prefix}.qkv.bias`);
@@ -103,61 +106,68 @@ function attention(g: GraphBuilder, sd: StateDict, tokens: string, prefix: strin
     const bias = qkvBias.subarray(part * channels, (part + 1) * channels);
     const w = g.weight(`${prefix}.qkv.weight_${name}_t`, transpose2d(weight, channels, channels), [channels, channels]);
     const b = g.weight(`${prefix}.qkv.bias_${name}`, bias.slice(), [channels]);
-    return g.op('Add', [g.op('MatMul', [rows, w]), b]);
+    return g.op('Reshape', [g.op('Add', [g.op('MatMul', [rows, w]), b]), g.ints([windowCount, windowTokens, channels])]);
   };
-  // [Hp*Wp, C] = [nWh, window, nWw, window, heads, headDim] -> [nWh, nWw, heads, window, window, headDim]
-  const toHeads = (x: string): string =>
-    g.op('Reshape', [
-      g.op('Transpose', [g.op('Reshape', [x, g.ints([windowsPerSide, window, windowsPerSide, window, numHeads, headDim])])], {
-        perm: [0, 2, 4, 1, 3, 5],
-      }),
-      g.ints([batch, windowTokens, headDim]),
-    ]);
-  const q = toHeads(project(0, 'q'));
-  const k = toHeads(project(1, 'k'));
-  const v = toHeads(project(2, 'v'));
+  const q = project(0, 'q');
+  const k = project(1, 'k');
+  const v = project(2, 'v');
+  const bias = decomposedRelPosBias(g, sd, q, prefix, { windowCount, window, numHeads, headDim });
+  const attended = g.op('MultiHeadAttention', [q, k, v, '', '', bias], { num_heads: numHeads, scale: { float: headDim ** -0.5 } }, 'com.microsoft');
+  return linear(g, sd, windowUnpartition(g, attended, windows), `${prefix}.proj`);
+}
 
-  // attn = (q * scale) @ k^T: [batch, T, T]
-  const scale = g.floats([headDim ** -0.5]);
-  const scores = g.op('MatMul', [g.op('Mul', [q, scale]), g.op('Transpose', [k], { perm: [0, 2, 1] })]);
-  const biased = addDecomposedRelPos(g, sd, scores, q, prefix, { batch, window, headDim });
-  const probs = g.op('Softmax', [biased], { axis: -1 });
-  const heads = g.op('MatMul', [probs, v]);
+/** window_partition: in tokens float32[grid*grid, C] -> out float32[windows*window*window, C], window-major. */
+function windowPartition(g: GraphBuilder, tokens: string, geometry: WindowGeometry): string {
+  const { grid, window, perSide, channels } = geometry;
+  if (perSide === 1 && window === grid) return tokens;
+  const padded = perSide * window;
+  let spatial = g.op('Reshape', [tokens, g.ints([grid, grid, channels])]);
+  if (padded > grid) spatial = g.op('Pad', [spatial, g.ints([0, 0, 0, padded - grid, padded - grid, 0])]);
+  // [nWh, window, nWw, window, C] -> [nWh, nWw, window, window, C]
+  const split = g.op('Reshape', [spatial, g.ints([perSide, window, perSide, window, channels])]);
+  return g.op('Reshape', [g.op('Transpose', [split], { perm: [0, 2, 1, 3, 4] }), g.ints([padded * padded, channels])]);
+}
 
-  // [nWh, nWw, heads, window, window, headDim] -> [nWh, window, nWw, window, heads, headDim] = [Hp, Wp, C]
-  let merged = g.op('Transpose', [g.op('Reshape', [heads, g.ints([windowsPerSide, windowsPerSide, numHeads, window, window, headDim])])], {
-    perm: [0, 3, 1, 4, 2, 5],
-  });
-  if (padded > grid) {
-    merged = g.op('Slice', [g.op('Reshape', [merged, g.ints([padded, padded, channels])]), g.ints([0, 0]), g.ints([grid, grid]), g.ints([0, 1])]);
-  }
-  return linear(g, sd, g.op('Reshape', [merged, g.ints([grid * grid, channels])]), `${prefix}.proj`);
+/** window_unpartition and the crop: in float32[windows, window*window, C] -> out tokens float32[grid*grid, C]. */
+function windowUnpartition(g: GraphBuilder, windowed: string, geometry: WindowGeometry): string {
+  const { grid, window, perSide, channels } = geometry;
+  if (perSide === 1 && window === grid) return g.op('Reshape', [windowed, g.ints([grid * grid, channels])]);
+  const padded = perSide * window;
+  const split = g.op('Reshape', [windowed, g.ints([perSide, perSide, window, window, channels])]);
+  let spatial = g.op('Reshape', [g.op('Transpose', [split], { perm: [0, 2, 1, 3, 4] }), g.ints([padded, padded, channels])]);
+  if (padded > grid) spatial = g.op('Slice', [spatial, g.ints([0, 0]), g.ints([grid, grid]), g.ints([0, 1])]);
+  return g.op('Reshape', [spatial, g.ints([grid * grid, channels])]);
 }
 
 interface RelPosGeometry {
-  batch: number;
+  windowCount: number;
   window: number;
+  numHeads: number;
   headDim: number;
 }
 
 /**
- * add_decomposed_rel_pos for q_size = k_size = (window, window): rel_h and rel_w come from the unscaled q and
- * are broadcast over the [batch, qh, qw, kh, kw] view of the scores.
- * in: scores float32[batch, T, T], q float32[batch, T, headDim] -> out float32[batch, T, T], T = window^2
+ * add_decomposed_rel_pos's terms for q_size = k_size = (window, window), from the unscaled q:
+ * rel_h[b,qh,qw,kh] = sum_c q[b,qh,qw,c] Rh[qh,kh,c] and rel_w[b,qh,qw,kw] = sum_c q[b,qh,qw,c] Rw[qw,kw,c],
+ * broadcast to bias[b,qh,qw,kh,kw] = rel_h + rel_w. Both products are batched MatMuls on the tokens' own layout
+ * ([window, qh, qw, head, c]); only rel_w needs qw moved in front.
+ * in: q float32[windows, T, C] -> out: float32[windows, heads, T, T], T = window^2
  */
-function addDecomposedRelPos(g: GraphBuilder, sd: StateDict, scores: string, q: string, prefix: string, geometry: RelPosGeometry): string {
-  const { batch, window, headDim } = geometry;
+function decomposedRelPosBias(g: GraphBuilder, sd: StateDict, q: string, prefix: string, geometry: RelPosGeometry): string {
+  const { windowCount, window, numHeads, headDim } = geometry;
   const relHeight = relPosInitializer(g, sd, `${prefix}.rel_pos_h`, window, headDim);
   const relWidth = relPosInitializer(g, sd, `${prefix}.rel_pos_w`, window, headDim);
-  const grid = g.op('Reshape', [q, g.ints([batch, window, window, headDim])]);
-  // rel_h[b,qh,qw,kh] = sum_c q[b,qh,qw,c] Rh[qh,kh,c]: MatMul broadcasts Rh^T [qh,c,kh] over the batch.
-  const relH = g.op('MatMul', [grid, relHeight]);
-  // rel_w[b,qh,qw,kw] = sum_c q[b,qh,qw,c] Rw[qw,kw,c]: the same with qw moved to the batched axis.
-  const relW = g.op('Transpose', [g.op('MatMul', [g.op('Transpose', [grid], { perm: [0, 2, 1, 3] }), relWidth])], { perm: [0, 2, 1, 3] });
-  const scores5 = g.op('Reshape', [scores, g.ints([batch, window, window, window, window])]);
-  const withH = g.op('Add', [scores5, g.op('Unsqueeze', [relH, g.ints([4])])]);
-  const withW = g.op('Add', [withH, g.op('Unsqueeze', [relW, g.ints([3])])]);
-  return g.op('Reshape', [withW, g.ints([batch, window * window, window * window])]);
+  // [windows, qh, qw*heads, c] @ Rh^T [qh, c, kh] -> [windows, qh, qw, heads, kh] -> [windows, heads, qh, qw, kh, 1]
+  const byRow = g.op('Reshape', [q, g.ints([windowCount, window, window * numHeads, headDim])]);
+  const relH = g.op('Reshape', [g.op('MatMul', [byRow, relHeight]), g.ints([windowCount, window, window, numHeads, window])]);
+  const relHBroadcast = g.op('Unsqueeze', [g.op('Transpose', [relH], { perm: [0, 3, 1, 2, 4] }), g.ints([5])]);
+  // [windows, qw, qh*heads, c] @ Rw^T [qw, c, kw] -> [windows, qw, qh, heads, kw] -> [windows, heads, qh, qw, 1, kw]
+  const grid = g.op('Reshape', [q, g.ints([windowCount, window, window, numHeads * headDim])]);
+  const byColumn = g.op('Reshape', [g.op('Transpose', [grid], { perm: [0, 2, 1, 3] }), g.ints([windowCount, window, window * numHeads, headDim])]);
+  const relW = g.op('Reshape', [g.op('MatMul', [byColumn, relWidth]), g.ints([windowCount, window, window, numHeads, window])]);
+  const relWBroadcast = g.op('Unsqueeze', [g.op('Transpose', [relW], { perm: [0, 3, 2, 1, 4] }), g.ints([4])]);
+  const tokens = window * window;
+  return g.op('Reshape', [g.op('Add', [relHBroadcast, relWBroadcast]), g.ints([windowCount, numHeads, tokens, tokens])]);
 }
 
 /** get_rel_pos(size, size, rel_pos) gathered at build time, stored transposed for MatMul: [q, headDim, k]. */
