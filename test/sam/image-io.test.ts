@@ -127,7 +127,7 @@ test('returns the stored samples of an image with an embedded ICC profile, not c
 test('refuses a file that is not an image, naming the file and the formats', async () => {
   const file = path.join(tempDir, 'notes.txt');
   fs.writeFileSync(file, 'stamp on page 3\n');
-  const expected = failsWith('UNREADABLE_IMAGE', 'notes.txt is not an image MaskLoop can read (PNG, JPEG, TIFF, WebP)');
+  const expected = failsWith('UNREADABLE_IMAGE', 'notes.txt is not an image MaskLoop can read (PNG, JPEG, TIFF, WebP, BMP)');
   await assert.rejects(loadRgbImage(file), expected);
   await assert.rejects(readImageSize(file), expected);
 });
