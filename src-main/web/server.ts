@@ -61,7 +61,8 @@ export async function startWebServer(options: WebServerOptions = {}): Promise<We
     }
     if (url.pathname === '/' || url.pathname === '/index.html') {
       if (!hasToken(url, token)) return refuse(response, 401, 'Open the address MaskLoop printed, token included.');
-      const csp = contentSecurityPolicy(`'self' ws://127.0.0.1:${new URL(origin).port}`);
+      const { port } = new URL(origin);
+      const csp = contentSecurityPolicy(`'self' ws://127.0.0.1:${port} ws://localhost:${port}`);
       return send(response, rendererPage(rendererDir), { 'Content-Security-Policy': csp, 'Cache-Control': 'no-store' });
     }
     // Built assets carry no project data, so they need no token (the page loads them by relative URL).
