@@ -2,8 +2,10 @@
 //
 // Batch size is 1, so tensors are 2-D: tokens [T, C] (T = 5 output tokens + N prompt points), image [P, C]
 // (P = 64*64 cells, row-major). The cross attentions are regrouped so that no tensor of P rows is ever
-// projected to heads: each product with a P-row operand is a [P, C] x [C, H*T] matrix product, which for
-// T < 16 (up to 11 prompt points) costs less than the official projections and needs no transposes.
+// projected to heads: each product with a P-row operand is a [P, C] x [C, H*T] matrix product, which costs
+// less than the official [P, C] x [C, C/2] projections while H*T < C/2 (up to 10 prompt points, box corners and
+// padding point included) and needs no transposes of P-row tensors. The results agree with the official graph
+// to float32 rounding (see test/sam/sam-decoder-graph.test.ts).
 import type { StateDict } from './checkpoint/state-dict.js';
 import type { GraphBuilder } from './onnx/graph-builder.js';
 import { layerNorm, linear, relu, transpose2d } from './onnx/layers.js';
