@@ -6,6 +6,7 @@ import { randomSamWeights } from '../sam/random-checkpoint.js';
 import { SAM_VARIANTS, type SamConfig } from '../sam/variants.js';
 import type { Tf } from './engine.js';
 import type { DecoderArchitecture, DecoderModel } from './mask-decoder.js';
+import { denseImagePe } from './prompt-encoder.js';
 
 /** 'decoder': every mask-decoder parameter trains; 'heads': only the upscaling, hypernetworks, IoU head and the output tokens. */
 export type TrainableSet = 'decoder' | 'heads';
@@ -51,7 +52,8 @@ export function loadDecoderVariables(tf: Tf, sd: StateDict, options: { trainable
       tensors.set(name, value);
     }
   }
-  return {
+  const imagePeByGrid = new Map<string, Tensor>();
+  const model: DecoderVariables = {
     architecture,
     trainableSet: options.trainable,
     trainable,
@@ -61,12 +63,24 @@ export function loadDecoderVariables(tf: Tf, sd: StateDict, options: { trainable
       if (!tensor) throw new MaskLoopError('NOT_SAM_WEIGHTS', `The checkpoint ${sd.source} has no tensor named ${name}; choose an official SAM checkpoint.`);
       return tensor;
     },
+    imagePe(gridSize: readonly [number, number]): Tensor {
+      const key = gridSize.join('x');
+      let pe = imagePeByGrid.get(key);
+      if (!pe) {
+        // Kept out of every tidy scope: it lives as long as the weights it is made of.
+        pe = tf.keep(tf.tidy(() => denseImagePe(tf, model, gridSize)));
+        imagePeByGrid.set(key, pe);
+      }
+      return pe;
+    },
     dispose(): void {
-      for (const tensor of tensors.values()) tensor.dispose();
+      for (const tensor of [...tensors.values(), ...imagePeByGrid.values()]) tensor.dispose();
       tensors.clear();
       trainable.clear();
+      imagePeByGrid.clear();
     },
   };
+  return model;
 }
 
 /**

@@ -1,5 +1,5 @@
 // PyTorch layers shared by SAM's prompt encoder and mask decoder (Linear, LayerNorm, LayerNorm2d, GELU, MLP) in TensorFlow.js.
-import type { GradSaveFunc, Tensor } from '@tensorflow/tfjs';
+import type { GradSaveFunc, Tensor, Variable } from '@tensorflow/tfjs';
 import type { Tf } from './engine.js';
 
 /** Where a layer finds its weights: by official SAM name (`mask_decoder.iou_token.weight`), in PyTorch's layout. */
@@ -37,22 +37,81 @@ export function matMul(tf: Tf, a: Tensor, b: Tensor): Tensor {
   return product(a, b);
 }
 
-/** torch.nn.Linear: x float32[..., in] -> float32[..., out]; the weight stays in PyTorch's [out, in] layout. */
-export function linear(tf: Tf, w: WeightLookup, x: Tensor, prefix: string): Tensor {
-  const weight = w.param(`${prefix}.weight`);
-  const [outFeatures, inFeatures] = weight.shape as number[];
-  const rows = x.reshape([-1, inFeatures]);
-  const y = tf.add(matMul(tf, rows, tf.transpose(weight)), w.param(`${prefix}.bias`));
-  return y.reshape([...x.shape.slice(0, -1), outFeatures]);
+/** Sums float32[N, C] over its rows with a matmul (the wasm Sum kernel transposes first unless it reduces the last axis): out float32[C]. */
+function columnSums(tf: Tf, x: Tensor): Tensor {
+  const [rows, columns] = x.shape as number[];
+  return tf.matMul(tf.ones([1, rows]), x).reshape([columns]);
 }
 
-/** Normalisation over the last axis with an affine scale and shift: torch.nn.LayerNorm on float32[..., C]. */
+function isTrainableVariable(tensor: Tensor): boolean {
+  return (tensor as Partial<Variable>).trainable === true;
+}
+
+/**
+ * torch.nn.Linear: x float32[..., in] -> float32[..., out]; the weight stays in PyTorch's [out, in] layout. The
+ * gradient is written out so that it needs no transposed matmul, no Sum over rows and as few transposes as the
+ * shapes allow, and it computes only what training needs: no weight gradient for frozen weights, no input
+ * gradient when the caller says the input depends on no trainable parameter (`constantInput`).
+ */
+export function linear(tf: Tf, w: WeightLookup, x: Tensor, prefix: string, options: { constantInput?: boolean } = {}): Tensor {
+  const weight = w.param(`${prefix}.weight`);
+  const bias = w.param(`${prefix}.bias`);
+  const [outFeatures, inFeatures] = weight.shape as number[];
+  const rows = x.reshape([-1, inFeatures]); // [N,in]
+  const [rowCount] = rows.shape as number[];
+  const forward = (): Tensor =>
+    tf.add(
+      // Transpose whichever is smaller: the weight, or the few rows of a token-side input and its output.
+      rowCount * (inFeatures + outFeatures) < inFeatures * outFeatures ? tf.transpose(tf.matMul(weight, tf.transpose(rows))) : tf.matMul(rows, tf.transpose(weight)),
+      bias,
+    );
+  const learnsWeights = isTrainableVariable(weight);
+  const passesGradient = options.constantInput !== true;
+  const inputs = [...(passesGradient ? [rows] : []), ...(learnsWeights ? [weight, bias] : [])];
+  if (inputs.length === 0) return forward().reshape([...x.shape.slice(0, -1), outFeatures]);
+  const affine = tf.customGrad((...args) => {
+    (args[inputs.length] as GradSaveFunc)([rows, weight]);
+    return {
+      value: forward(),
+      gradFunc: (dy: Tensor, [savedRows, savedWeight]: Tensor[]) => [
+        ...(passesGradient ? [tf.matMul(dy, savedWeight)] : []),
+        ...(learnsWeights
+          ? [
+              outFeatures <= inFeatures ? tf.matMul(tf.transpose(dy), savedRows) : tf.transpose(tf.matMul(tf.transpose(savedRows), dy)),
+              columnSums(tf, dy),
+            ]
+          : []),
+      ],
+    };
+  });
+  return affine(...inputs).reshape([...x.shape.slice(0, -1), outFeatures]);
+}
+
+/**
+ * Normalisation over the last axis with an affine scale and shift: torch.nn.LayerNorm on float32[..., C]. The
+ * gradient is the closed form dx = (g - mean(g) - x̂·mean(g·x̂)) / σ with g = dy·scale, which needs far fewer
+ * kernels than differentiating the reductions one by one.
+ */
 export function layerNorm(tf: Tf, w: WeightLookup, x: Tensor, prefix: string, epsilon = LAYER_NORM_EPS): Tensor {
-  const mean = tf.mean(x, -1, true);
-  const centred = tf.sub(x, mean);
-  const variance = tf.mean(tf.square(centred), -1, true);
-  const normalised = tf.mul(centred, tf.rsqrt(tf.add(variance, epsilon)));
-  return tf.add(tf.mul(normalised, w.param(`${prefix}.weight`)), w.param(`${prefix}.bias`));
+  const scale = w.param(`${prefix}.weight`);
+  const [channels] = scale.shape as number[];
+  const norm = tf.customGrad((input, scaleIn, shiftIn, save) => {
+    const [xs, scales, shift] = [input as Tensor, scaleIn as Tensor, shiftIn as Tensor];
+    const centred = tf.sub(xs, tf.mean(xs, -1, true));
+    const inverseStd = tf.rsqrt(tf.add(tf.mean(tf.square(centred), -1, true), epsilon));
+    const normalised = tf.mul(centred, inverseStd);
+    (save as GradSaveFunc)([normalised, inverseStd, scales]);
+    return {
+      value: tf.add(tf.mul(normalised, scales), shift),
+      gradFunc: (dy: Tensor, [savedNormalised, savedInverseStd, savedScales]: Tensor[]) => {
+        const g = tf.mul(dy, savedScales);
+        const projection = tf.mul(savedNormalised, tf.mean(tf.mul(g, savedNormalised), -1, true));
+        const dx = tf.mul(tf.sub(tf.sub(g, tf.mean(g, -1, true)), projection), savedInverseStd);
+        return [dx, columnSums(tf, tf.mul(dy, savedNormalised)), columnSums(tf, dy)];
+      },
+    };
+  });
+  return norm(x.reshape([-1, channels]), scale, w.param(`${prefix}.bias`)).reshape(x.shape);
 }
 
 /**

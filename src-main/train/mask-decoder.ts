@@ -2,7 +2,7 @@
 import type { Tensor, Tensor2D, Tensor4D } from '@tensorflow/tfjs';
 import type { Tf } from './engine.js';
 import { gelu, layerNorm2d, matMul, mlp, transposeLastTwo, type WeightLookup } from './layers.js';
-import { denseImagePe, promptEncoder } from './prompt-encoder.js';
+import { promptEncoder } from './prompt-encoder.js';
 import { twoWayTransformer } from './transformer.js';
 
 const PREFIX = 'mask_decoder';
@@ -22,6 +22,8 @@ export interface DecoderArchitecture {
 
 export interface DecoderModel extends WeightLookup {
   readonly architecture: DecoderArchitecture;
+  /** get_dense_pe() for an embedding grid, float32[1,h*w,C]; the prompt encoder is frozen, so it may be computed once. */
+  imagePe(gridSize: readonly [number, number]): Tensor;
 }
 
 export interface PredictInputs {
@@ -53,7 +55,7 @@ export function predictMasks(tf: Tf, model: DecoderModel, inputs: PredictInputs,
   const decoded = maskDecoder(tf, model, {
     imageTokens,
     gridSize: [height, width],
-    imagePe: denseImagePe(tf, model, [height, width]),
+    imagePe: model.imagePe([height, width]),
     sparse: prompts.sparse,
     dense: prompts.dense,
   });

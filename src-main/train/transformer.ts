@@ -10,14 +10,23 @@ export interface TransformerShape {
   numHeads: number;
 }
 
+export interface AttentionOptions {
+  numHeads: number;
+  /** Inputs that depend on no trainable parameter (the first block's image tokens): no gradient flows into them. */
+  constantInputs?: readonly ('q' | 'k' | 'v')[];
+}
+
 /**
  * Attention with heads; the projections may shrink the width (downsample rate 2 for the cross attentions, read
  * from the q_proj weight). in: q float32[B,Nq,C], k float32[B,Nk,C], v float32[B,Nk,C]; out: float32[B,Nq,C].
  */
-export function attention(tf: Tf, w: WeightLookup, prefix: string, q: Tensor, k: Tensor, v: Tensor, numHeads: number): Tensor {
-  const queries = separateHeads(linear(tf, w, q, `${prefix}.q_proj`), numHeads); // [B,h,Nq,D/h]
-  const keys = separateHeads(linear(tf, w, k, `${prefix}.k_proj`), numHeads); // [B,h,Nk,D/h]
-  const values = separateHeads(linear(tf, w, v, `${prefix}.v_proj`), numHeads); // [B,h,Nk,D/h]
+export function attention(tf: Tf, w: WeightLookup, prefix: string, q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions): Tensor {
+  const { numHeads, constantInputs = [] } = options;
+  const project = (x: Tensor, input: 'q' | 'k' | 'v'): Tensor =>
+    separateHeads(linear(tf, w, x, `${prefix}.${input}_proj`, { constantInput: constantInputs.includes(input) }), numHeads);
+  const queries = project(q, 'q'); // [B,h,Nq,D/h]
+  const keys = project(k, 'k'); // [B,h,Nk,D/h]
+  const values = project(v, 'v'); // [B,h,Nk,D/h]
   const [, , , channelsPerHead] = queries.shape as number[];
   const scores = tf.div(matMul(tf, queries, transposeLastTwo(tf, keys)), Math.sqrt(channelsPerHead)); // [B,h,Nq,Nk]
   const out = matMul(tf, tf.softmax(scores), values); // [B,h,Nq,D/h]
@@ -51,21 +60,29 @@ function twoWayAttentionBlock(
   prefix: string,
   state: { queries: Tensor; keys: Tensor },
   pe: { queryPe: Tensor; keyPe: Tensor },
-  options: { numHeads: number; skipFirstLayerPe: boolean },
+  options: {
+    numHeads: number;
+    skipFirstLayerPe: boolean;
+    /** The image tokens entering this block depend on no trainable parameter (true for the first block). */
+    constantImage: boolean;
+  },
 ): { queries: Tensor; keys: Tensor } {
   let { queries, keys } = state;
   const { queryPe, keyPe } = pe;
   if (options.skipFirstLayerPe) {
-    queries = attention(tf, w, `${prefix}.self_attn`, queries, queries, queries, options.numHeads);
+    queries = attention(tf, w, `${prefix}.self_attn`, queries, queries, queries, { numHeads: options.numHeads });
   } else {
     const q = tf.add(queries, queryPe);
-    queries = tf.add(queries, attention(tf, w, `${prefix}.self_attn`, q, q, queries, options.numHeads));
+    queries = tf.add(queries, attention(tf, w, `${prefix}.self_attn`, q, q, queries, { numHeads: options.numHeads }));
   }
   queries = layerNorm(tf, w, queries, `${prefix}.norm1`);
 
   let q = tf.add(queries, queryPe);
   let k = tf.add(keys, keyPe);
-  queries = tf.add(queries, attention(tf, w, `${prefix}.cross_attn_token_to_image`, q, k, keys, options.numHeads));
+  queries = tf.add(queries, attention(tf, w, `${prefix}.cross_attn_token_to_image`, q, k, keys, {
+      numHeads: options.numHeads,
+      constantInputs: options.constantImage ? ['k', 'v'] : [],
+    }));
   queries = layerNorm(tf, w, queries, `${prefix}.norm2`);
 
   queries = tf.add(queries, mlpBlock(tf, w, queries, `${prefix}.mlp`));
@@ -73,7 +90,10 @@ function twoWayAttentionBlock(
 
   q = tf.add(queries, queryPe);
   k = tf.add(keys, keyPe);
-  keys = tf.add(keys, attention(tf, w, `${prefix}.cross_attn_image_to_token`, k, q, queries, options.numHeads));
+  keys = tf.add(keys, attention(tf, w, `${prefix}.cross_attn_image_to_token`, k, q, queries, {
+      numHeads: options.numHeads,
+      constantInputs: options.constantImage ? ['q'] : [],
+    }));
   keys = layerNorm(tf, w, keys, `${prefix}.norm4`);
   return { queries, keys };
 }
@@ -93,11 +113,15 @@ export function twoWayTransformer(
   const pe = { queryPe: inputs.pointEmbedding, keyPe: inputs.imagePe };
   let state = { queries: inputs.pointEmbedding, keys: inputs.imageTokens };
   for (let i = 0; i < shape.depth; i++) {
-    state = twoWayAttentionBlock(tf, w, `${prefix}.layers.${i}`, state, pe, { numHeads: shape.numHeads, skipFirstLayerPe: i === 0 });
+    state = twoWayAttentionBlock(tf, w, `${prefix}.layers.${i}`, state, pe, {
+      numHeads: shape.numHeads,
+      skipFirstLayerPe: i === 0,
+      constantImage: i === 0,
+    });
   }
   const q = tf.add(state.queries, inputs.pointEmbedding);
   const k = tf.add(state.keys, inputs.imagePe);
-  const attended = attention(tf, w, `${prefix}.final_attn_token_to_image`, q, k, state.keys, shape.numHeads);
+  const attended = attention(tf, w, `${prefix}.final_attn_token_to_image`, q, k, state.keys, { numHeads: shape.numHeads });
   const queries = layerNorm(tf, w, tf.add(state.queries, attended), `${prefix}.norm_final_attn`);
   return { queries, keys: state.keys };
 }
