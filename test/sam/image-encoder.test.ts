@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import onnxProto from 'onnx-proto';
 import { MemoryStateDict } from '../../src-main/sam/checkpoint/state-dict.js';
 import { openCheckpoint } from '../../src-main/sam/checkpoint/open-checkpoint.js';
 import { buildImageEncoder, encoderWeightsPath, relativePositions } from '../../src-main/sam/image-encoder.js';
@@ -81,6 +82,12 @@ test('a small encoder graph takes input_image [1,3,1024,1024] and gives image_em
   // The graph file holds no weights: the 3x3 neck conv alone is 256*256*9 floats (2.4 MB).
   assert.ok(fs.statSync(modelPath).size < 200_000, `${modelPath} is ${fs.statSync(modelPath).size} bytes`);
   assert.ok(fs.statSync(weightsPath).size > 256 * 256 * 9 * 4);
+  // Attention runs in ONNX Runtime's com.microsoft MultiHeadAttention, so the model must import that domain.
+  const model = onnxProto.onnx.ModelProto.decode(fs.readFileSync(modelPath));
+  assert.deepEqual(
+    model.opsetImport.map((opset) => [opset.domain, Number(opset.version)]),
+    [['', 17], ['com.microsoft', 1]],
+  );
 
   const session = await createSession(modelPath, 'small image encoder');
   assert.deepEqual(session.session.inputNames, ['input_image']);

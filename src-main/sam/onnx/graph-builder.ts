@@ -126,10 +126,12 @@ export class GraphBuilder {
   /** Serialises the model; closes the external weights file. */
   build(): Uint8Array {
     if (this.weightsFd !== undefined) fs.closeSync(this.weightsFd);
+    // Nodes of another domain (ONNX Runtime's com.microsoft contrib ops) need that domain imported; they are all version 1.
+    const domains = [...new Set(this.nodes.flatMap((node) => (node.domain ? [node.domain] : [])))];
     const model: onnxProto.onnx.IModelProto = {
       irVersion: IR_VERSION,
       producerName: 'maskloop',
-      opsetImport: [{ domain: '', version: OPSET }],
+      opsetImport: [{ domain: '', version: OPSET }, ...domains.map((domain) => ({ domain, version: 1 }))],
       graph: {
         name: this.options.graphName,
         node: this.nodes,
