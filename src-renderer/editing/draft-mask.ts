@@ -66,14 +66,20 @@ export class DraftMask {
     return true;
   }
 
-  isEmpty(): boolean {
+  /** Foreground pixels. */
+  area(): number {
     const box = this.extent;
-    if (!box) return true;
+    if (!box) return 0;
+    let area = 0;
     for (let y = box.y; y < box.y + box.height; y++) {
       const row = y * this.size.width;
-      for (let x = box.x; x < box.x + box.width; x++) if (this.pixels[row + x] !== 0) return false;
+      for (let x = box.x; x < box.x + box.width; x++) area += this.pixels[row + x];
     }
-    return true;
+    return area;
+  }
+
+  isEmpty(): boolean {
+    return this.area() === 0;
   }
 
   toRle(): Rle {

@@ -58,6 +58,7 @@ export class AppState {
     else if (intent.kind === 'select') this.image.selectAt(intent.at);
     else if (intent.kind === 'stroke-begin') this.draft.beginStroke(intent.mode, intent.at, this.tool.brushRadius);
     else if (intent.kind === 'stroke-extend') this.draft.extendStroke(intent.at);
+    else this.draft.endStroke();
   }
 
   pickCategory(categoryId: number): void {

@@ -36,6 +36,8 @@ export class DraftState {
   /** Bumped whenever the draft's pixels change. */
   version = $state(0);
   active = $state(false);
+  /** Foreground pixels of the draft, refreshed after each prediction, pick, undo and finished stroke. */
+  area = $state(0);
   predicting = $state(false);
   /** Renderer-measured time from request to mask, of the last prediction. */
   lastPredictMs = $state<number | null>(null);
@@ -116,6 +118,10 @@ export class DraftState {
     if (this.mask) this.patch(this.mask.extendStroke(at));
   }
 
+  endStroke(): void {
+    this.area = this.mask?.area() ?? 0;
+  }
+
   /** Undoes the newest step of the draft (a click, the box, a stroke); false when the draft has none. */
   undoStep(): boolean {
     const step = this.steps.pop();
@@ -158,6 +164,7 @@ export class DraftState {
     this.hasPreviousLogits = false;
     this.predicting = false;
     this.active = false;
+    this.area = 0;
     this.version++;
   }
 
@@ -251,6 +258,7 @@ export class DraftState {
 
   private redraw(): void {
     if (this.mask) this.layer.render(this.mask, this.tint());
+    this.area = this.mask?.area() ?? 0;
     this.version++;
   }
 

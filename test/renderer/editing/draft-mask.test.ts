@@ -63,3 +63,11 @@ test('a draft erased to nothing is empty', () => {
   draft.beginStroke({ mode: 'erase', radius: 3, points: [{ x: 5, y: 5 }] });
   assert.equal(draft.isEmpty(), true);
 });
+
+test('the area counts the foreground pixels of base and strokes', () => {
+  const draft = new DraftMask(size);
+  assert.equal(draft.area(), 0);
+  draft.setBase(squareWindow(0, 0, 3));
+  draft.beginStroke({ mode: 'paint', radius: 0.5, points: [{ x: 10.5, y: 6.5 }] });
+  assert.equal(draft.area(), 10);
+});
