@@ -76,7 +76,8 @@ export class AppState {
     const source = this.draft.hasPrompts ? 'sam' : 'manual';
     const prompts = this.draft.prompts();
     try {
-      if (editing) await this.api.annotations.update({ annotationId: editing.id, mask, categoryId: category.id, source, prompts });
+      // A re-edited mask stays what it was (SAM's, imported...) unless SAM re-predicted it; its strokes are appended.
+      if (editing) await this.api.annotations.update({ annotationId: editing.id, mask, categoryId: category.id, prompts, ...(source === 'sam' ? { source } : {}) });
       else {
         const iouPrediction = this.draft.predictedIoU() ?? undefined;
         await this.api.annotations.create({ imageId: image.id, categoryId: category.id, mask, source, prompts, iouPrediction });

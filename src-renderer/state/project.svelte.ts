@@ -53,6 +53,15 @@ export class ProjectState {
     }
   }
 
+  /** Re-reads what the app has loaded (after a checkpoint was added or switched). */
+  async refreshAppInfo(): Promise<void> {
+    try {
+      this.appInfo = await this.api.app.info();
+    } catch (error) {
+      this.notices.error(error, 'Reading the app state');
+    }
+  }
+
   async open(path: string): Promise<void> {
     await this.whileBusy('Opening the project', async () => this.load(await this.api.projects.open({ path })));
   }

@@ -292,6 +292,7 @@ test('labelling stamps in the browser: prompts, corrections, accept, undo/redo, 
     const [updated] = await annotationsOf(imageIds[1]);
     assert.equal(updated.id, annotation.id);
     assert.equal(updated.area, edited);
+    assert.equal(updated.source, 'sam', 'a brush fix keeps the annotation SAM-made');
 
     await list.getByRole('button', { name: `Delete annotation ${annotation.id}` }).click();
     await list.getByText('None on this image yet.').waitFor({ timeout: WAIT_MS });
@@ -346,5 +347,21 @@ test('labelling stamps in the browser: prompts, corrections, accept, undo/redo, 
       assert.equal(decodeMask(annotation.segmentation).reduce((sum, value) => sum + value, 0), annotation.area);
     }
     await page.keyboard.press('Escape');
+  });
+
+  await t.test('on a 2x screen the canvas draws at device resolution and 1:1 shows one image pixel per device pixel', async () => {
+    const hiDpi = await browser.newPage({ viewport: { width: 1400, height: 860 }, deviceScaleFactor: 2 });
+    try {
+      await hiDpi.goto(server.url);
+      await hiDpi.locator('[data-displayed-image]').waitFor({ timeout: WAIT_MS });
+      const canvas = hiDpi.getByTestId('canvas');
+      const [backing, css] = await canvas.evaluate((element: HTMLCanvasElement) => [element.width, element.clientWidth]);
+      assert.equal(backing, 2 * css);
+      await canvas.focus();
+      await hiDpi.keyboard.press('0');
+      await hiDpi.getByLabel('Zoom level').filter({ hasText: /^50%$/ }).waitFor({ timeout: WAIT_MS });
+    } finally {
+      await hiDpi.close();
+    }
   });
 });
