@@ -88,7 +88,7 @@ async function loadNative(name: 'tfjs-node-gpu' | 'tfjs-node'): Promise<Training
   const tf = (module.default ?? module) as Tf;
   if (!(await tf.setBackend('tensorflow'))) return { reason: `${packageName} loaded but its backend did not start` };
   const device = name === 'tfjs-node-gpu' ? 'CUDA GPU' : 'CPU, multi-threaded';
-  return { tf, name, description: `TensorFlow.js ${tf.version.tfjs} native libtensorflow (${device})` };
+  return { tf, name, description: `TensorFlow.js ${tf.version_core} native libtensorflow (${device})` };
 }
 
 async function loadPure(name: 'wasm' | 'cpu'): Promise<TrainingEngine | { reason: string }> {
@@ -97,7 +97,7 @@ async function loadPure(name: 'wasm' | 'cpu'): Promise<TrainingEngine | { reason
     // The cpu backend prints a console banner recommending tfjs-node; MaskLoop says which engine runs itself.
     tf.env().set('PROD', true);
     if (!(await tf.setBackend('cpu'))) return { reason: 'the cpu backend did not start' };
-    return { tf, name, description: `TensorFlow.js ${tf.version.tfjs} pure-JavaScript CPU backend (slowest engine)` };
+    return { tf, name, description: `TensorFlow.js ${tf.version_core} pure-JavaScript CPU backend (slowest engine)` };
   }
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   if (!tf.findBackend('wasm')) {
@@ -111,7 +111,7 @@ async function loadPure(name: 'wasm' | 'cpu'): Promise<TrainingEngine | { reason
   if (!started) return { reason: 'the WebAssembly backend did not start' };
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   const threads = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true ? 'multi-threaded' : 'single thread';
-  return { tf, name, description: `TensorFlow.js ${tf.version.tfjs} WebAssembly backend (${simd ? 'SIMD' : 'no SIMD'}, ${threads})` };
+  return { tf, name, description: `TensorFlow.js ${tf.version_core} WebAssembly backend (${simd ? 'SIMD' : 'no SIMD'}, ${threads})` };
 }
 
 const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;

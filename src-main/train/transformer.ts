@@ -19,30 +19,51 @@ export interface AttentionOptions {
 /**
  * Attention with heads; the projections may shrink the width (downsample rate 2 for the cross attentions, read
  * from the q_proj weight). in: q float32[B,Nq,C], k float32[B,Nk,C], v float32[B,Nk,C]; out: float32[B,Nq,C].
+ *
+ * Heads are not split off by transposing the projections. The side with few tokens (the prompt tokens) is spread
+ * block-diagonally over the heads instead (row (head, i) keeps only that head's channels), so every product is
+ * one matmul over all channels: the per-head sums are the same, the zeros add nothing, and the wide image side
+ * ([B,4096,C/2]) is never transposed into heads.
  */
 export function attention(tf: Tf, w: WeightLookup, prefix: string, q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions): Tensor {
   const { numHeads, constantInputs = [] } = options;
-  const project = (x: Tensor, input: 'q' | 'k' | 'v'): Tensor =>
-    separateHeads(linear(tf, w, x, `${prefix}.${input}_proj`, { constantInput: constantInputs.includes(input) }), numHeads);
-  const queries = project(q, 'q'); // [B,h,Nq,D/h]
-  const keys = project(k, 'k'); // [B,h,Nk,D/h]
-  const values = project(v, 'v'); // [B,h,Nk,D/h]
-  const [, , , channelsPerHead] = queries.shape as number[];
-  const scores = tf.div(matMul(tf, queries, transposeLastTwo(tf, keys)), Math.sqrt(channelsPerHead)); // [B,h,Nq,Nk]
-  const out = matMul(tf, tf.softmax(scores), values); // [B,h,Nq,D/h]
-  return linear(tf, w, recombineHeads(out), `${prefix}.out_proj`);
+  const project = (x: Tensor, input: 'q' | 'k' | 'v'): Tensor => linear(tf, w, x, `${prefix}.${input}_proj`, { constantInput: constantInputs.includes(input) });
+  const queries = project(q, 'q'); // [B,Nq,D]
+  const keys = project(k, 'k'); // [B,Nk,D]
+  const values = project(v, 'v'); // [B,Nk,D]
+  const [batch, queryCount, width] = queries.shape as number[];
+  const [, keyCount] = keys.shape as number[];
+  const mask = headMask(tf, numHeads, width); // [h,1,D]
+  const scale = Math.sqrt(width / numHeads);
+  let out: Tensor;
+  if (queryCount <= keyCount) {
+    // Rows (head, i): each token's query against every key, softmax over the keys, then each head's channels back.
+    const scores = tf.div(matMul(tf, spreadOverHeads(tf, queries, mask), transposeLastTwo(tf, keys)), scale); // [B,h*Nq,Nk]
+    const spread = matMul(tf, tf.softmax(scores), values); // [B,h*Nq,D]
+    out = tf.sum(tf.mul(spread.reshape([batch, numHeads, queryCount, width]), mask), 1); // [B,Nq,D]
+  } else {
+    // Columns (head, j): every query against each head's few keys, softmax within each head.
+    const scores = tf.div(matMul(tf, queries, transposeLastTwo(tf, spreadOverHeads(tf, keys, mask))), scale); // [B,Nq,h*Nk]
+    const weights = tf.softmax(scores.reshape([batch, queryCount, numHeads, keyCount])).reshape([batch, queryCount, numHeads * keyCount]);
+    out = matMul(tf, weights, spreadOverHeads(tf, values, mask)); // [B,Nq,D]
+  }
+  return linear(tf, w, out, `${prefix}.out_proj`);
 }
 
-/** float32[B,N,D] -> float32[B,h,N,D/h] */
-function separateHeads(x: Tensor, numHeads: number): Tensor {
-  const [batch, tokens, width] = x.shape;
-  return x.reshape([batch, tokens, numHeads, width / numHeads]).transpose([0, 2, 1, 3]);
+/** float32[h,1,D]: 1 where channel d belongs to head h (channels are split into h consecutive groups). */
+function headMask(tf: Tf, numHeads: number, width: number): Tensor {
+  const perHead = width / numHeads;
+  return tf.tensor3d(
+    Float32Array.from({ length: numHeads * width }, (_, i) => (Math.floor((i % width) / perHead) === Math.floor(i / width) ? 1 : 0)),
+    [numHeads, 1, width],
+  );
 }
 
-/** float32[B,h,N,D/h] -> float32[B,N,D] */
-function recombineHeads(x: Tensor): Tensor {
-  const [batch, heads, tokens, channelsPerHead] = x.shape;
-  return x.transpose([0, 2, 1, 3]).reshape([batch, tokens, heads * channelsPerHead]);
+/** float32[B,N,D] -> float32[B,h*N,D]: row (head, i) is x[i] with the other heads' channels zeroed. */
+function spreadOverHeads(tf: Tf, x: Tensor, mask: Tensor): Tensor {
+  const [batch, rows, width] = x.shape as number[];
+  const [numHeads] = mask.shape as number[];
+  return tf.mul(x.expandDims(1), mask).reshape([batch, numHeads * rows, width]);
 }
 
 /** MLPBlock with the transformer's ReLU: float32[..., C] -> float32[..., C]. */
