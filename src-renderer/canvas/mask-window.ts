@@ -45,31 +45,43 @@ export interface TintStyle {
   edgeAlpha: number;
 }
 
+/** True where the platform stores a uint32 with its lowest byte first (all current browsers). */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/** One RGBA pixel as the uint32 that a Uint32Array view over ImageData bytes holds. */
+function packRgba([r, g, b]: Rgb, alpha: number): number {
+  return (LITTLE_ENDIAN ? (alpha << 24) | (b << 16) | (g << 8) | r : (r << 24) | (g << 16) | (b << 8) | alpha) >>> 0;
+}
+
 /**
  * RGBA pixels (uint8[height, width, 4], ready for ImageData) of `mask` inside `region` (image pixels,
- * default the mask's own rect). Pixels outside the mask stay transparent.
+ * default the mask's own rect). Pixels outside the mask stay transparent. Written a pixel (uint32) at a
+ * time with the neighbours read in place: a 3000x2000 mask tints in a few tens of milliseconds.
  */
 export function tintMask(mask: MaskWindow, style: TintStyle, region: Rect = mask.rect): Uint8ClampedArray<ArrayBuffer> {
   const out = new Uint8ClampedArray(region.width * region.height * 4);
+  const pixels = new Uint32Array(out.buffer);
+  const fill = packRgba(style.color, style.fillAlpha);
+  const edge = packRgba(style.color, style.edgeAlpha);
   const { rect, data } = mask;
-  const [r, g, b] = style.color;
-  const inside = (x: number, y: number): boolean => {
-    const mx = x - rect.x;
+  const x0 = Math.max(region.x, rect.x);
+  const x1 = Math.min(region.x + region.width, rect.x + rect.width);
+  const y0 = Math.max(region.y, rect.y);
+  const y1 = Math.min(region.y + region.height, rect.y + rect.height);
+  const last = rect.width - 1;
+  for (let y = y0; y < y1; y++) {
     const my = y - rect.y;
-    return mx >= 0 && my >= 0 && mx < rect.width && my < rect.height && data[my * rect.width + mx] !== 0;
-  };
-  for (let y = region.y; y < region.y + region.height; y++) {
-    const my = y - rect.y;
-    if (my < 0 || my >= rect.height) continue;
-    for (let x = region.x; x < region.x + region.width; x++) {
+    const row = my * rect.width;
+    // Rows above and below, or -1 at the window's border (outside the window is outside the mask).
+    const up = my > 0 ? row - rect.width : -1;
+    const down = my < rect.height - 1 ? row + rect.width : -1;
+    const outRow = (y - region.y) * region.width - region.x;
+    for (let x = x0; x < x1; x++) {
       const mx = x - rect.x;
-      if (mx < 0 || mx >= rect.width || data[my * rect.width + mx] === 0) continue;
-      const edge = !inside(x - 1, y) || !inside(x + 1, y) || !inside(x, y - 1) || !inside(x, y + 1);
-      const o = ((y - region.y) * region.width + (x - region.x)) * 4;
-      out[o] = r;
-      out[o + 1] = g;
-      out[o + 2] = b;
-      out[o + 3] = edge ? style.edgeAlpha : style.fillAlpha;
+      if (data[row + mx] === 0) continue;
+      const isEdge =
+        mx === 0 || mx === last || up < 0 || down < 0 || data[row + mx - 1] === 0 || data[row + mx + 1] === 0 || data[up + mx] === 0 || data[down + mx] === 0;
+      pixels[outRow + x] = isEdge ? edge : fill;
     }
   }
   return out;

@@ -32,6 +32,7 @@ export class ProjectState {
   queue = $state.raw<QueueProgress>({ running: false, done: 0, total: 0, etaMs: null });
   /** Opening or creating a project. */
   busy = $state(false);
+  private loadingPath: string | null = null;
 
   visibleImages = $derived(this.filter === 'all' ? this.images : this.images.filter((image) => image.status === this.filter));
   currentImage = $derived(this.images.find((image) => image.id === this.currentImageId) ?? null);
@@ -62,6 +63,14 @@ export class ProjectState {
     }
   }
 
+  private async refreshRecent(): Promise<void> {
+    try {
+      this.recent = await this.api.projects.recent();
+    } catch (error) {
+      this.notices.error(error, 'Reading the recent projects');
+    }
+  }
+
   async open(path: string): Promise<void> {
     await this.whileBusy('Opening the project', async () => this.load(await this.api.projects.open({ path })));
   }
@@ -79,14 +88,16 @@ export class ProjectState {
     this.projectChanged(null);
   }
 
-  /** Follows a project opened or closed elsewhere (the desktop menu). */
+  /** Follows a project opened or closed elsewhere (the desktop menu); our own opens announce themselves too. */
   projectChanged(info: ProjectInfo | null): void {
-    if (info) void this.load(info).catch((error: unknown) => this.notices.error(error, 'Loading the project'));
-    else {
+    if (info) {
+      if (info.path !== this.info?.path) void this.load(info).catch((error: unknown) => this.notices.error(error, 'Loading the project'));
+    } else {
       this.info = null;
       this.images = [];
       this.categories = [];
       this.setCurrent(null);
+      void this.refreshRecent();
     }
   }
 
@@ -192,6 +203,17 @@ export class ProjectState {
   }
 
   private async load(info: ProjectInfo): Promise<void> {
+    // The open request's answer and the project.changed event both ask for the same load: once is enough.
+    if (this.loadingPath === info.path) return;
+    this.loadingPath = info.path;
+    try {
+      await this.loadNow(info);
+    } finally {
+      this.loadingPath = null;
+    }
+  }
+
+  private async loadNow(info: ProjectInfo): Promise<void> {
     this.info = info;
     this.filter = 'all';
     // Another project's ids mean other images: the first image of this one opens even if the id matches.

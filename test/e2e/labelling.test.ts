@@ -317,6 +317,8 @@ test('labelling stamps in the browser: prompts, corrections, accept, undo/redo, 
     if (await notAvailable.isVisible()) {
       assert.match((await notAvailable.textContent()) ?? '', /Fine-tuning could not start: .*not available in this build of MaskLoop/);
       assert.equal(await page.getByTestId('training-unavailable').isVisible(), true);
+      await notAvailable.getByRole('button', { name: 'Dismiss message' }).click();
+      await notAvailable.waitFor({ state: 'detached' });
     } else {
       assert.match((await result.textContent()) ?? '', /Held-out IoU/);
       assert.equal(await page.getByTestId('loss-plot').isVisible(), true);
@@ -363,5 +365,14 @@ test('labelling stamps in the browser: prompts, corrections, accept, undo/redo, 
     } finally {
       await hiDpi.close();
     }
+  });
+
+  await t.test('closing the project shows the start screen with the model and the recent project, which reopens', async () => {
+    await page.getByRole('button', { name: 'Close project' }).click();
+    await page.getByRole('heading', { name: 'Recent projects' }).waitFor({ timeout: WAIT_MS });
+    assert.match((await page.getByRole('region', { name: 'SAM model' }).textContent()) ?? '', /tiny_sam\.pth.*in use/);
+    await screenshot('start-screen');
+    await page.getByRole('button', { name: 'Stamps (e2e)' }).click();
+    await page.getByRole('button', { name: /scan-1\.png, labelled/ }).waitFor({ timeout: WAIT_MS });
   });
 });
