@@ -37,7 +37,7 @@ async function main(args: string[]): Promise<void> {
   await ensureRendererBuilt();
   const binary = electronBinary();
   if (binary) {
-    await buildDesktop(repoRoot);
+    await buildDesktop({ root: repoRoot });
     const child = spawn(binary, [repoRoot, ...args], { stdio: 'inherit' });
     child.on('exit', (code) => process.exit(code ?? 0));
     return;

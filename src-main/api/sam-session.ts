@@ -1,20 +1,23 @@
 // The service's SAM state: the loaded model, each image's embedding (from the project's cache or
 // computed once), and a predictor per recently used image holding its previous low-res logits.
 import { MaskLoopError } from '../errors.js';
-import { loadRgbImage } from '../sam/image-io.js';
 import { ImagePredictor } from '../sam/predictor.js';
 import { SamModel, type ImageEmbedding } from '../sam/sam-model.js';
 import { getPreprocessShape } from '../sam/transforms.js';
 import { SAM_EMBEDDING_SHAPE, type EmbedFunction } from '../store/embed-queue.js';
 import type { ImageRecord } from '../store/images.js';
 import type { Project } from '../store/project.js';
+import { EmbedWorker } from './embed-worker-client.js';
 
 /** Predictors kept (each holds a 4 MiB embedding): the images an annotator moves between. */
 const PREDICTORS_KEPT = 8;
 
 export class SamSession {
   private model: SamModel | null = null;
+  private modelCheckpoint: string | null = null;
   private loading: Promise<SamModel> | null = null;
+  /** Runs the image encoder off the main thread, on the same checkpoint as `model`. */
+  private worker: EmbedWorker | null = null;
   private readonly predictors = new Map<number, ImagePredictor>();
   private readonly embedding = new Map<string, Promise<Float32Array>>();
 
@@ -32,6 +35,9 @@ export class SamSession {
   async load(checkpointPath: string): Promise<SamModel> {
     const model = await SamModel.load({ checkpoint: checkpointPath }, { cacheDir: this.modelCacheDir });
     this.model = model;
+    this.modelCheckpoint = checkpointPath;
+    await this.worker?.terminate();
+    this.worker = null;
     this.forgetImages();
     return model;
   }
@@ -48,9 +54,11 @@ export class SamSession {
     return this.loading;
   }
 
-  /** Computes an image's embedding with the model (the unit of work the embedding queue runs). */
-  embedFunction(model: SamModel): EmbedFunction {
-    return async (imagePath) => (await model.embed(await loadRgbImage(imagePath))).data;
+  /** Computes an image's embedding with the loaded model, on the worker (the unit of work the embedding queue runs). */
+  async embedder(): Promise<EmbedFunction> {
+    await this.requireModel();
+    this.worker ??= new EmbedWorker({ checkpoint: this.modelCheckpoint!, cacheDir: this.modelCacheDir });
+    return this.worker.embed;
   }
 
   /** The image's embedding: from the project's cache, else computed now (once, however many ask) and cached. */
@@ -95,12 +103,18 @@ export class SamSession {
     this.predictors.clear();
   }
 
+  async close(): Promise<void> {
+    this.forgetImages();
+    await this.worker?.terminate();
+    this.worker = null;
+  }
+
   private async cachedOrComputed(project: Project, image: ImageRecord, model: SamModel): Promise<Float32Array> {
     const cached = project.embeddings.get(image.contentHash, model.id);
     if (cached) return cached;
     project.images.markEmbedding(image.id);
     try {
-      const data = await this.embedFunction(model)(image.absolutePath, new AbortController().signal);
+      const data = await (await this.embedder())(image.absolutePath, new AbortController().signal);
       project.embeddings.put(image.contentHash, model.id, data, SAM_EMBEDDING_SHAPE);
       return data;
     } finally {

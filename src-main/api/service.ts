@@ -54,6 +54,7 @@ export function createMaskLoopService(options: ServiceOptions): MaskLoopService 
     readImageForDisplay: (imageId) => readImageForDisplay(context, imageId),
     async close() {
       if (context.project) context.setProject(null);
+      await context.sam.close();
     },
   };
 }

@@ -50,7 +50,7 @@ export function embeddingHandlers(context: ServiceContext): MaskLoopApi['embeddi
       const project = context.requireProject();
       const model = await context.sam.requireModel();
       if (context.embedQueue?.running) return queueStatus();
-      const queue = new EmbedQueue(project, { encoderId: model.id, embed: context.sam.embedFunction(model) });
+      const queue = new EmbedQueue(project, { encoderId: model.id, embed: await context.sam.embedder() });
       context.embedQueue = queue;
       last = null;
       forward(queue);
