@@ -30,6 +30,8 @@ let service: MaskLoopService;
 let server: WebServer;
 let browser: Browser;
 let page: Page;
+/** Uncaught exceptions and console errors of the page: a working UI has none. */
+const pageProblems: string[] = [];
 
 before(async () => {
   folder = fs.mkdtempSync(path.join(os.tmpdir(), 'maskloop-e2e-'));
@@ -43,6 +45,10 @@ before(async () => {
   imageIds = images.map((image) => listed.items.find((item) => item.path === image.file)!.id);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 860 }, deviceScaleFactor: 1 });
+  page.on('pageerror', (error) => pageProblems.push(`uncaught: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') pageProblems.push(`${message.type()}: ${message.text()}`);
+  });
   fs.mkdirSync(screenshots, { recursive: true });
 });
 
@@ -374,5 +380,9 @@ test('labelling stamps in the browser: prompts, corrections, accept, undo/redo, 
     await screenshot('start-screen');
     await page.getByRole('button', { name: 'Stamps (e2e)' }).click();
     await page.getByRole('button', { name: /scan-1\.png, labelled/ }).waitFor({ timeout: WAIT_MS });
+  });
+
+  await t.test('the page threw nothing and logged no errors or warnings', () => {
+    assert.deepEqual(pageProblems, []);
   });
 });
