@@ -18,7 +18,8 @@ const config: Configuration = {
   // dist-renderer/ the Vite build of src-renderer/.
   files: ['package.json', 'dist-main/**/*', 'dist-renderer/**/*', 'resources/**/*', '!**/*.map'],
   asar: true,
-  asarUnpack: nativeModules.map((name) => `node_modules/${name}/**/*`),
+  // The embedding worker too: worker threads read their script from disk (desktop-build.ts inlines its pure-JS imports).
+  asarUnpack: [...nativeModules.map((name) => `node_modules/${name}/**/*`), 'dist-main/embed-worker.js'],
   npmRebuild: true,
   // better-sqlite3 is rebuilt for Electron's ABI; onnxruntime-node and sharp ship N-API binaries
   // (ABI-stable, nothing to rebuild); tfjs-node rebuilds its binding against libtensorflow.

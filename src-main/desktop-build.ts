@@ -11,12 +11,22 @@ export async function buildDesktop({ root = repoRoot, outDir = path.join(root, '
   const common = { bundle: true, platform: 'node', target: 'node22', sourcemap: true, logLevel: 'warning' } as const;
   await build({
     ...common,
-    // The embedding worker is its own file: embed-worker-client.ts starts dist-main/embed-worker.js.
-    entryPoints: { main: path.join(root, 'src-main/main.ts'), 'embed-worker': path.join(root, 'src-main/api/embed-worker.ts') },
-    outdir: outDir,
+    entryPoints: [path.join(root, 'src-main/main.ts')],
+    outfile: path.join(outDir, 'main.js'),
     format: 'esm',
-    // Native and large packages load from node_modules (unpacked from the asar where native).
+    // Packages load from node_modules (inside the asar; native ones unpacked beside it).
     packages: 'external',
+  });
+  await build({
+    ...common,
+    // embed-worker-client.ts starts dist-main/embed-worker.js. It is unpacked from the asar (worker threads
+    // load their script from disk), so everything but the native packages, unpacked too, is inlined.
+    entryPoints: [path.join(root, 'src-main/api/embed-worker.ts')],
+    outfile: path.join(outDir, 'embed-worker.js'),
+    format: 'esm',
+    external: ['onnxruntime-node', 'sharp'],
+    // protobufjs and other CommonJS dependencies call require(); give the ESM bundle one.
+    banner: { js: "import { createRequire as maskloopCreateRequire } from 'node:module'; const require = maskloopCreateRequire(import.meta.url);" },
   });
   await build({
     ...common,

@@ -145,7 +145,10 @@ test('the sandboxed preload needs only electron and exposes the contract transpo
   assert.equal(bridge.imageUrl('image/2?v=h'), 'maskloop://app/image/2?v=h');
 });
 
-test('the bundled embedding worker embeds an image off the main thread', async () => {
+test('the bundled embedding worker imports only the unpacked native packages and embeds an image', async () => {
+  const source = fs.readFileSync(path.join(outDir, 'embed-worker.js'), 'utf8');
+  const packages = [...source.matchAll(/^import .* from "([^"]+)";$/gm)].map((match) => match[1]).filter((name) => !name.startsWith('node:'));
+  assert.deepEqual([...new Set(packages)].sort(), ['onnxruntime-node', 'sharp']);
   const { Worker } = await import('node:worker_threads');
   const worker = new Worker(path.join(outDir, 'embed-worker.js'), { workerData: { checkpoint: tiny, cacheDir: path.join(root, 'cache') } });
   try {

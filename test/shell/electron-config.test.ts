@@ -2,12 +2,20 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { DebugLogger } from 'builder-util';
-import { validateConfiguration } from 'app-builder-lib/out/util/config/config.js';
+import { getConfig, validateConfiguration } from 'app-builder-lib/out/util/config/config.js';
 import config from '../../electron.config.js';
 
 test('electron.config.ts is valid for electron-builder', async () => {
   await validateConfiguration(config, new DebugLogger(false));
+});
+
+test('electron-builder reads electron.config.ts the way `electron-builder --config electron.config.ts` does', async () => {
+  const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+  const loaded = await getConfig(repoRoot, 'electron.config.ts', null);
+  assert.equal(loaded.productName, 'MaskLoop');
+  await validateConfiguration(loaded, new DebugLogger(false));
 });
 
 test('electron-builder rejects an unknown option, so the validation above can fail', async () => {
