@@ -21,10 +21,11 @@ export function embeddingHandlers(context: ServiceContext): MaskLoopApi['embeddi
     return { imageId, state: running ? 'running' : 'missing' };
   }
 
-  /** Progress as the renderer wants it: which image changed and its status now. */
+  /** Progress as the renderer wants it: which image changed and its status now. A replaced queue's events are dropped. */
   function forward(queue: EmbedQueue): void {
     let started: number | null = null;
     queue.on('progress', (progress) => {
+      if (context.embedQueue !== queue) return;
       last = progress;
       const imageId = progress.currentImageId ?? started;
       started = progress.currentImageId;
@@ -33,7 +34,7 @@ export function embeddingHandlers(context: ServiceContext): MaskLoopApi['embeddi
       context.events.emit('embedding.progress', { done, total, failed, etaMs, imageId, imageStatus });
     });
     queue.on('failure', ({ imageId, error, willRetry }) => {
-      if (!willRetry) context.events.emit('error', { code: 'EMBEDDING', message: `Image ${imageId} could not be embedded: ${error}` });
+      if (!willRetry && context.embedQueue === queue) context.events.emit('error', { code: 'EMBEDDING', message: `Image ${imageId} could not be embedded: ${error}` });
     });
   }
 
@@ -55,7 +56,10 @@ export function embeddingHandlers(context: ServiceContext): MaskLoopApi['embeddi
       last = null;
       forward(queue);
       queue.enqueueMissing();
-      queue.run().catch((error: Error) => context.events.emit('error', { code: 'EMBEDDING', message: `The embedding queue stopped: ${error.message}` }));
+      // A run cut short by closing its project fails on the closed file; that is not news for anyone.
+      queue.run().catch((error: Error) => {
+        if (context.embedQueue === queue) context.events.emit('error', { code: 'EMBEDDING', message: `The embedding queue stopped: ${error.message}` });
+      });
       return queueStatus();
     },
     async cancelQueue() {
