@@ -1,6 +1,6 @@
 // Decoder training benchmark: one AdamW step of a vit_b-sized (random) mask decoder, batch 1, box prompt, on the engine 'auto' picks.
 import { SAM_VARIANTS } from '../src-main/sam/variants.js';
-import { loadDecoderVariables, randomDecoderWeights } from '../src-main/train/decoder-weights.js';
+import { loadDecoderVariables, randomDecoderWeights, type TrainableSet } from '../src-main/train/decoder-weights.js';
 import { loadTrainingEngine, type EnginePreference } from '../src-main/train/engine.js';
 import { LOSS_PRESETS } from '../src-main/train/losses.js';
 import { DecoderOptimizer, DEFAULT_OPTIMIZER, trainStep, type TrainingSample } from '../src-main/train/train-step.js';
@@ -23,10 +23,10 @@ function benchSample(): TrainingSample {
 }
 
 /** Median of `runs` training steps after one warm-up step (which also grows the engine's memory). */
-export async function benchTrain(options: { engine?: EnginePreference; runs?: number } = {}): Promise<TrainBench> {
+export async function benchTrain(options: { engine?: EnginePreference; trainable?: TrainableSet; runs?: number } = {}): Promise<TrainBench> {
   const engine = await loadTrainingEngine(options.engine ?? 'auto');
   const { tf } = engine;
-  const model = loadDecoderVariables(tf, randomDecoderWeights(SAM_VARIANTS.vit_b, 1), { trainable: 'decoder' });
+  const model = loadDecoderVariables(tf, randomDecoderWeights(SAM_VARIANTS.vit_b, 1), { trainable: options.trainable ?? 'decoder' });
   const optimizer = new DecoderOptimizer(tf, model.trainable, DEFAULT_OPTIMIZER);
   const samples = [benchSample()];
   try {

@@ -8,9 +8,9 @@ export interface WeightLookup {
 }
 
 /** torch.nn.LayerNorm's default epsilon, used by the transformer's norms. */
-export const LAYER_NORM_EPS = 1e-5;
+const LAYER_NORM_EPS = 1e-5;
 /** SAM's LayerNorm2d epsilon. */
-export const LAYER_NORM_2D_EPS = 1e-6;
+const LAYER_NORM_2D_EPS = 1e-6;
 
 /** Swaps the last two axes: float32[..., M, N] -> float32[..., N, M]. */
 export function transposeLastTwo(tf: Tf, x: Tensor): Tensor {
