@@ -1,5 +1,6 @@
 // The imperative side of the canvas: backing-store size and device pixel ratio, the view (pan, zoom),
 // pointer and wheel input turned into intents, and one redraw per animation frame when something changed.
+import { BaseLayerCache } from './base-layer.js';
 import { GestureTracker, type GestureIntent, type Tool } from './gestures.js';
 import type { Rect, Size } from './geometry.js';
 import { drawScene, type Scene } from './scene-renderer.js';
@@ -21,6 +22,7 @@ const EMPTY_SCENE: CanvasScene = { image: null, overlays: [], draft: null, promp
 export class CanvasController {
   private readonly context: CanvasRenderingContext2D;
   private readonly gestures: GestureTracker;
+  private readonly baseLayer = new BaseLayerCache();
   private readonly disposers: (() => void)[] = [];
   private scene: CanvasScene = EMPTY_SCENE;
   private view: View = { scale: 1, offsetX: 0, offsetY: 0 };
@@ -97,7 +99,8 @@ export class CanvasController {
     this.frameRequested = false;
     const brushCursor = this.tool !== 'sam' && this.pointer ? { ...screenToImage(this.view, this.pointer), radius: this.brushRadius, mode: this.tool === 'brush' ? 'paint' as const : 'erase' as const } : null;
     const scene = { ...this.scene, prompts: { ...this.scene.prompts, dragBox: this.dragBox }, brushCursor };
-    drawScene(this.context, scene, this.view, { ...this.viewport, devicePixelRatio: this.devicePixelRatio });
+    const viewport = { ...this.viewport, devicePixelRatio: this.devicePixelRatio };
+    drawScene(this.context, scene, this.view, viewport, this.baseLayer.baseFor(scene, this.view, viewport) ?? undefined);
     if (this.view.scale !== this.reportedScale) {
       this.reportedScale = this.view.scale;
       this.callbacks.onZoom(this.view.scale);

@@ -63,23 +63,49 @@ const POSITIVE = '#2ecc71';
 const NEGATIVE = '#e74c3c';
 const BOX = '#f1c40f';
 
-/** Draws `scene` onto a canvas whose backing store is viewport * devicePixelRatio pixels. */
-export function drawScene<Source>(ctx: DrawContext<Source>, scene: Scene<Source>, view: View, viewport: Viewport): void {
+/** The image and annotation overlays already drawn at this view's zoom (see base-layer.ts), placed in device pixels. */
+export interface PrerenderedBase<Source> {
+  source: Source;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Draws `scene` onto a canvas whose backing store is viewport * devicePixelRatio pixels. With `base`, the
+ * image and annotations are one blit of it; the draft, prompts and cursor are always drawn fresh.
+ */
+export function drawScene<Source>(ctx: DrawContext<Source>, scene: Scene<Source>, view: View, viewport: Viewport, base?: PrerenderedBase<Source>): void {
   const dpr = viewport.devicePixelRatio;
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.fillStyle = BACKGROUND;
   ctx.fillRect(0, 0, viewport.width, viewport.height);
+  if (base) {
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(base.source, base.x, base.y, base.width, base.height);
+  } else drawImageAndAnnotations(ctx, scene, view, viewport);
   const visible = visibleImageRect(view, viewport);
-  // Image pixels -> device pixels.
-  ctx.setTransform(view.scale * dpr, 0, 0, view.scale * dpr, view.offsetX * dpr, view.offsetY * dpr);
-  // Past 2 device pixels per image pixel, annotators want to see pixels, not a blur.
-  ctx.imageSmoothingEnabled = view.scale * dpr < 2;
-  if (scene.image) drawImageTiles(ctx, scene.image, view.scale * dpr, visible);
-  for (const overlay of scene.overlays) drawOverlay(ctx, overlay, visible);
+  setImageTransform(ctx, view, dpr);
   if (scene.draft) drawOverlay(ctx, scene.draft, visible);
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   drawPrompts(ctx, scene.prompts, view);
   if (scene.brushCursor) drawBrushCursor(ctx, scene.brushCursor, view);
+}
+
+/** The image tiles and the annotation overlays in view, on whatever is already on the canvas. */
+export function drawImageAndAnnotations<Source>(ctx: DrawContext<Source>, scene: Scene<Source>, view: View, viewport: Viewport): void {
+  const visible = visibleImageRect(view, viewport);
+  setImageTransform(ctx, view, viewport.devicePixelRatio);
+  if (scene.image) drawImageTiles(ctx, scene.image, view.scale * viewport.devicePixelRatio, visible);
+  for (const overlay of scene.overlays) drawOverlay(ctx, overlay, visible);
+}
+
+/** Image pixels -> device pixels. */
+function setImageTransform<Source>(ctx: DrawContext<Source>, view: View, dpr: number): void {
+  ctx.setTransform(view.scale * dpr, 0, 0, view.scale * dpr, view.offsetX * dpr, view.offsetY * dpr);
+  // Past 2 device pixels per image pixel, annotators want to see pixels, not a blur.
+  ctx.imageSmoothingEnabled = view.scale * dpr < 2;
 }
 
 function drawImageTiles<Source>(ctx: DrawContext<Source>, image: SceneImage<Source>, devicePixelsPerImagePixel: number, visible: Rect): void {

@@ -58,7 +58,14 @@ test('zoomed in, only the full-resolution tiles in view are drawn, in image coor
   const context = new RecordingContext();
   // 1 CSS px per image px on a 2x screen; the viewport shows image x 100..500, y 100..400.
   drawScene(context, scene({ image: fakeImage() }), { scale: 1, offsetX: -100, offsetY: -100 }, { width: 400, height: 300, devicePixelRatio: 2 });
-  assert.deepEqual(context.calls, ['transform 2,0,0,2,0,0', 'fillRect 0,0,400,300', 'transform 2,0,0,2,-200,-200', 'draw L0(0,0) 0,0,2048,2048', 'transform 2,0,0,2,0,0']);
+  assert.deepEqual(context.calls, [
+    'transform 2,0,0,2,0,0',
+    'fillRect 0,0,400,300',
+    'transform 2,0,0,2,-200,-200',
+    'draw L0(0,0) 0,0,2048,2048',
+    'transform 2,0,0,2,-200,-200',
+    'transform 2,0,0,2,0,0',
+  ]);
   assert.equal(context.imageSmoothingEnabled, false, 'two device pixels per image pixel show pixels, not blur');
 });
 
@@ -85,6 +92,16 @@ test('overlays outside the view are skipped; the draft comes after the annotatio
   const draft = { source: { name: 'draft' }, rect: { x: 0, y: 0, width: 5, height: 5 } };
   drawScene(context, scene({ overlays, draft }), { scale: 1, offsetX: 0, offsetY: 0 }, { width: 100, height: 100, devicePixelRatio: 1 });
   assert.deepEqual(context.calls.filter((call) => call.startsWith('draw')), ['draw inside 10,10,20,20', 'draw draft 0,0,5,5']);
+});
+
+test('with a prerendered base, image and annotations are one device-pixel blit and the draft is drawn on top', () => {
+  const context = new RecordingContext();
+  const overlays = [{ source: { name: 'annotation' }, rect: { x: 10, y: 10, width: 20, height: 20 } }];
+  const draft = { source: { name: 'draft' }, rect: { x: 0, y: 0, width: 5, height: 5 } };
+  const base = { source: { name: 'base' }, x: 7, y: -3, width: 300, height: 200 };
+  drawScene(context, scene({ image: fakeImage(), overlays, draft }), { scale: 0.05, offsetX: 3.5, offsetY: 1.5 }, { width: 100, height: 100, devicePixelRatio: 2 }, base);
+  assert.deepEqual(context.calls.filter((call) => call.startsWith('draw')), ['draw base 7,-3,300,200', 'draw draft 0,0,5,5']);
+  assert.ok(context.calls.includes('transform 1,0,0,1,0,0'));
 });
 
 test('prompt markers and the box are drawn in screen pixels, the same size at any zoom', () => {
