@@ -102,6 +102,7 @@ export async function importCocoIntoProject(project: Project, cocoPath: string, 
           area: annotation.area,
           iouPrediction: null,
           source: 'imported',
+          maskFromBox: annotation.maskFromBox,
         },
         // A bulk import is not a correction: it is neither undone one by one nor counted toward fine-tuning.
         { recordHistory: false },

@@ -25,6 +25,8 @@ export interface Annotation {
   /** SAM's predicted IoU for the mask it proposed; null for manual and imported masks. */
   iouPrediction: number | null;
   source: AnnotationSource;
+  /** The mask is only the bbox as a rectangle (imported without a segmentation); fine-tuning leaves it out. */
+  maskFromBox: boolean;
   createdBy: string;
   createdAt: number;
   updatedBy: string;
@@ -44,6 +46,8 @@ export interface NewAnnotation {
   source: AnnotationSource;
   /** The clicks, boxes and strokes that produced the mask, in order. */
   prompts?: readonly AnnotationPrompt[];
+  /** The mask is only the bbox as a rectangle (a COCO import without segmentation); default false. */
+  maskFromBox?: boolean;
 }
 
 /** A new mask always comes with its bbox and area, so the three never disagree. */
@@ -83,6 +87,7 @@ interface AnnotationRow {
   area: number;
   iou_prediction: number | null;
   source: AnnotationSource;
+  mask_from_box: number;
   created_by: string;
   created_at: number;
   updated_by: string;
@@ -93,7 +98,7 @@ interface AnnotationRow {
 type StateParameters = [number, number, string, number, number, number, number, number, number, number, number | null, string, number];
 
 const ANNOTATION_COLUMNS =
-  'id, image_id, category_id, mask_counts, mask_height, mask_width, bbox_x, bbox_y, bbox_w, bbox_h, area, iou_prediction, source, created_by, created_at, updated_by, updated_at, deleted';
+  'id, image_id, category_id, mask_counts, mask_height, mask_width, bbox_x, bbox_y, bbox_w, bbox_h, area, iou_prediction, source, mask_from_box, created_by, created_at, updated_by, updated_at, deleted';
 /** Half a pixel of slack for boxes computed in floating point from polygons. */
 const BBOX_TOLERANCE = 0.5;
 
@@ -109,10 +114,10 @@ export class AnnotationsRepository {
     private readonly defaultActor: string,
   ) {
     this.statements = {
-      insert: db.prepare<[...StateParameters, string, number, string, number]>(
+      insert: db.prepare<[...StateParameters, number, string, number, string, number]>(
         `INSERT INTO annotations (image_id, category_id, mask_counts, mask_height, mask_width, bbox_x, bbox_y, bbox_w, bbox_h,
-           area, iou_prediction, source, deleted, created_by, created_at, updated_by, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           area, iou_prediction, source, deleted, mask_from_box, created_by, created_at, updated_by, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       writeState: db.prepare<[...StateParameters, string, number, number]>(
         `UPDATE annotations SET image_id = ?, category_id = ?, mask_counts = ?, mask_height = ?, mask_width = ?,
@@ -150,7 +155,8 @@ export class AnnotationsRepository {
     return this.db.transaction(() => {
       this.checkState(state);
       const at = this.now();
-      const id = Number(this.statements.insert.run(...stateParameters(state), by, at, by, at).lastInsertRowid);
+      const maskFromBox = annotation.maskFromBox === true ? 1 : 0;
+      const id = Number(this.statements.insert.run(...stateParameters(state), maskFromBox, by, at, by, at).lastInsertRowid);
       this.appendPrompts(id, annotation.prompts ?? [], at);
       if (options.recordHistory ?? true) {
         this.history.recordChange({ op: 'create', entity: 'annotation', entityId: id, before: null, after: state, actor: by });
@@ -314,6 +320,7 @@ function toAnnotation(row: AnnotationRow): Annotation {
     area: row.area,
     iouPrediction: row.iou_prediction,
     source: row.source,
+    maskFromBox: row.mask_from_box === 1,
     createdBy: row.created_by,
     createdAt: row.created_at,
     updatedBy: row.updated_by,

@@ -23,6 +23,7 @@ test('creating an annotation stores mask, prompts and a history row, and marks t
     area: 100,
     iouPrediction: 0.91,
     source: 'sam',
+    maskFromBox: false,
     createdBy: 'tester',
     createdAt: 5000,
     updatedBy: 'tester',

@@ -2,6 +2,7 @@
 import type Database from 'better-sqlite3';
 import { initialSchema } from './0001-initial-schema.js';
 import { embeddingsModelsTraining } from './0002-embeddings-models-training.js';
+import { annotationMaskFromBox } from './0003-annotation-mask-from-box.js';
 
 export interface Migration {
   readonly version: number;
@@ -10,4 +11,4 @@ export interface Migration {
   up(db: Database.Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema, embeddingsModelsTraining];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, embeddingsModelsTraining, annotationMaskFromBox];
