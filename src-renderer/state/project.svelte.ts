@@ -176,6 +176,16 @@ export class ProjectState {
     }
   }
 
+  async deleteCategory(categoryId: number): Promise<void> {
+    try {
+      await this.api.categories.delete({ categoryId });
+      // Shortcuts follow list positions, so the others may have moved up.
+      this.categories = await this.api.categories.list();
+    } catch (error) {
+      this.notices.error(error, 'Deleting the category');
+    }
+  }
+
   async startQueue(): Promise<void> {
     try {
       const status = await this.api.embedding.startQueue();
