@@ -7,6 +7,9 @@ const parts: BenchPart[] = [
   { name: 'sam', run: async () => (await import('./sam-bench.js')).benchSam() },
   { name: 'store', run: async () => (await import('./store-bench.js')).benchStore() },
   { name: 'coco', run: async () => (await import('./coco-bench.js')).benchCoco() },
+  { name: 'train', run: async () => (await import('./train-bench.js')).benchTrain() },
+  { name: 'api', run: async () => (await import('./api-bench.js')).benchApi() },
+  { name: 'render', run: async () => (await import('./render-bench.js')).benchRender() },
 ];
 
 export async function runBenchmarks(only?: readonly string[], log: (line: string) => void = () => {}): Promise<Record<string, unknown>> {
