@@ -1,4 +1,4 @@
-// `npm test`: type-check, make sure the test browser exists, build the renderer, run every test file.
+// `npm test`: type-check main and renderer, make sure the test browser exists, build the renderer, run every test file.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -36,6 +36,7 @@ function ensureChromium() {
 
 const files = testFiles(path.join(root, 'test')).sort();
 run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
+run('npx', ['svelte-check', '--workspace', 'src-renderer', '--tsconfig', './tsconfig.json', '--fail-on-warnings', '--output', 'human']);
 if (files.some((f) => f.startsWith(path.join('test', 'e2e')))) {
   ensureChromium();
   run('npx', ['vite', 'build', '--logLevel', 'warn']);
