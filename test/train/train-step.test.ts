@@ -42,14 +42,15 @@ test('training steps on a mixed batch (box, multimask point, mask_input) leak no
   model.dispose();
 });
 
-test("'heads' trains only the upscaling, hypernetworks, IoU head and output tokens; the transformer stays as loaded", () => {
+test("'heads' trains only the upscaling, hypernetworks and IoU head; the transformer and the output tokens stay as loaded", () => {
   const weights = randomDecoderWeights(SMALL_CONFIG, 6);
   const model = loadDecoderVariables(tf, weights, { trainable: 'heads' });
   const optimizer = new DecoderOptimizer(tf, model.trainable, { ...DEFAULT_OPTIMIZER, learningRate: 1e-2 });
   trainStep(tf, model, optimizer, smallSamples(), LOSS_PRESETS['bce-dice']);
   const changed = (name: string): boolean => !model.param(name).dataSync().every((v, i) => v === weights.float32(name)[i]);
   assert.ok(changed('mask_decoder.output_upscaling.0.weight'));
-  assert.ok(changed('mask_decoder.mask_tokens.weight'));
+  assert.ok(changed('mask_decoder.output_hypernetworks_mlps.0.layers.0.weight'));
+  assert.ok(!changed('mask_decoder.mask_tokens.weight'));
   assert.ok(changed('mask_decoder.iou_prediction_head.layers.2.bias'));
   assert.ok(!changed('mask_decoder.transformer.layers.0.self_attn.q_proj.weight'));
   assert.ok(!changed('prompt_encoder.no_mask_embed.weight'));
