@@ -60,14 +60,17 @@ export function requireEnoughAnnotations(annotations: readonly TrainingAnnotatio
   const images = new Set(annotations.map((a) => a.imageId)).size;
   if (annotations.length >= MIN_ANNOTATIONS && images >= MIN_IMAGES) return;
   const have = `this project has ${plural(annotations.length, 'usable mask')} on ${plural(images, 'image')}`;
-  const missing = [
-    annotations.length < MIN_ANNOTATIONS ? `${MIN_ANNOTATIONS - annotations.length} more` : undefined,
-    images < MIN_IMAGES ? `masks on ${plural(MIN_IMAGES - images, 'more image')}` : undefined,
-  ].filter((part) => part !== undefined);
+  const moreMasks = MIN_ANNOTATIONS - annotations.length;
+  const needed =
+    moreMasks > 0 && images < MIN_IMAGES
+      ? `${plural(moreMasks, 'more mask')}, on at least ${MIN_IMAGES} images in all,`
+      : moreMasks > 0
+        ? plural(moreMasks, 'more mask')
+        : `masks on ${plural(MIN_IMAGES - images, 'more image')}`;
   throw new MaskLoopError(
     'TRAINING',
     `Fine-tuning needs at least ${MIN_ANNOTATIONS} accepted masks on at least ${MIN_IMAGES} images (most to learn from, ` +
-      `those of one image or more held out to check the new decoder); ${have}. Accept ${missing.join(', ')} and train again.`,
+      `those of one image or more held out to check the new decoder); ${have}. Accept ${needed} and train again.`,
   );
 }
 

@@ -55,7 +55,7 @@ test('with no annotations, and with one, training is refused with what is needed
 
   const { project: single } = await stampProject(1);
   const before = projectState(single);
-  await assert.rejects(startFineTune(single, model, QUICK).done, refusal('TRAINING', /has 1 usable mask on 1 image\. Accept 4 more, masks on 1 more image/));
+  await assert.rejects(startFineTune(single, model, QUICK).done, refusal('TRAINING', /has 1 usable mask on 1 image\. Accept 4 more masks, on at least 2 images in all/));
   assert.deepEqual(projectState(single), before);
   assert.equal(single.trainingRuns.listRecent().length, 0);
 });

@@ -49,10 +49,10 @@ test('with few images both sides still get one', () => {
 test('too few masks or images are refused with what is missing', () => {
   const refused = (items: TrainingAnnotation[], pattern: RegExp) =>
     assert.throws(() => splitHeldOut(items, 1), (error: unknown) => error instanceof MaskLoopError && error.code === 'TRAINING' && pattern.test(error.message));
-  refused([], /at least 5 accepted masks on at least 2 images.*has 0 usable masks on 0 images.*Accept 5 more, masks on 2 more images/);
-  refused(annotations(1, 1), /has 1 usable mask on 1 image\. Accept 4 more, masks on 1 more image and train again/);
-  refused(annotations(1, 6), /has 6 usable masks on 1 image\. Accept masks on 1 more image/);
-  refused(annotations(4, 1), /Accept 1 more and train again/);
+  refused([], /at least 5 accepted masks on at least 2 images.*has 0 usable masks on 0 images\. Accept 5 more masks, on at least 2 images in all, and train again/);
+  refused(annotations(1, 1), /has 1 usable mask on 1 image\. Accept 4 more masks, on at least 2 images in all, and train again/);
+  refused(annotations(1, 6), /has 6 usable masks on 1 image\. Accept masks on 1 more image and train again/);
+  refused(annotations(4, 1), /Accept 1 more mask and train again/);
   assert.doesNotThrow(() => splitHeldOut(annotations(5, 1), 1));
 });
 

@@ -4,8 +4,11 @@ import { benchCommand } from './bench.js';
 import { cocoCommand } from './coco.js';
 import { embedAllCommand } from './embed-all.js';
 import { embedCommand } from './embed.js';
+import { exportDecoderCommand } from './export-decoder.js';
+import { modelsCommand } from './models.js';
 import { predictCommand } from './predict.js';
 import { imagesCommand, projectCommand } from './project.js';
+import { trainCommand } from './train.js';
 
 export const commands: readonly CliCommand[] = [
   embedCommand,
@@ -14,5 +17,8 @@ export const commands: readonly CliCommand[] = [
   imagesCommand,
   embedAllCommand,
   cocoCommand,
+  trainCommand,
+  modelsCommand,
+  exportDecoderCommand,
   benchCommand,
 ];

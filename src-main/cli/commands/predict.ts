@@ -3,17 +3,20 @@ import sharp from 'sharp';
 import { MaskLoopError } from '../../errors.js';
 import { loadRgbImage } from '../../sam/image-io.js';
 import { LOW_RES_SIZE, SamModel, validatePrompts, type Prompts } from '../../sam/sam-model.js';
+import { Project } from '../../store/project.js';
+import { applyActiveDecoder, type DecoderVersionSummary } from '../../train/decoder-versions.js';
 import { parseCommandArgs, parseNumberList, requireOption } from '../args.js';
 import type { CliCommand } from '../command.js';
 import { readFloat32File, writeFloat32File } from '../raw-float32.js';
 
 export const predictCommand: CliCommand = {
   name: 'predict',
-  summary: 'Predict masks; points are X,Y[,LABEL] (1 foreground, 0 background), the box X0,Y0,X1,Y1, in image pixels.',
-  usage: '--model CKPT --image IMG [--point X,Y[,LABEL]]... [--box X0,Y0,X1,Y1] [--multimask] [--mask-input FILE] [--low-res-out FILE] [--mask-out PNG] [--json]',
+  summary: "Predict masks; points are X,Y[,LABEL] (1 foreground, 0 background), the box X0,Y0,X1,Y1, in image pixels; --project uses that project's active decoder.",
+  usage: '--model CKPT [--project P] --image IMG [--point X,Y[,LABEL]]... [--box X0,Y0,X1,Y1] [--multimask] [--mask-input FILE] [--low-res-out FILE] [--mask-out PNG] [--json]',
   async run(args) {
     const { values } = parseCommandArgs('predict', args, {
       model: { type: 'string' },
+      project: { type: 'string' },
       image: { type: 'string' },
       point: { type: 'string', multiple: true },
       box: { type: 'string' },
@@ -29,6 +32,7 @@ export const predictCommand: CliCommand = {
     const image = await loadRgbImage(requireOption('predict', values.image, '--image'));
     validatePrompts(prompts, [image.height, image.width]);
     const model = await SamModel.load({ checkpoint });
+    const decoderVersion = values.project ? await useProjectDecoder(values.project, model) : undefined;
     const embedding = await model.embed(image);
     const prediction = await model.decode(embedding, prompts, {
       multimask: values.multimask,
@@ -43,6 +47,7 @@ export const predictCommand: CliCommand = {
         iou_predictions: prediction.iouPredictions,
         masks: positivePixels.map((n) => ({ positive_pixels: n })),
         model: model.id,
+        decoder_version: decoderVersion?.id ?? null,
         provider: model.provider,
       };
       console.log(JSON.stringify(report));
@@ -52,6 +57,16 @@ export const predictCommand: CliCommand = {
     return 0;
   },
 };
+
+/** Swaps in the project's active decoder version, if it has one. */
+async function useProjectDecoder(projectFile: string, model: SamModel): Promise<DecoderVersionSummary | undefined> {
+  const project = Project.open(projectFile);
+  try {
+    return await applyActiveDecoder(project, model);
+  } finally {
+    project.close();
+  }
+}
 
 function parsePrompts(pointTexts: string[], boxText: string | undefined): Prompts {
   const points = pointTexts.map((text) => {
