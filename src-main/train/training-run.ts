@@ -7,7 +7,7 @@ import { decodeDecoderWeights, encodeDecoderWeights } from './decoder-weights-co
 import { exportDecoderWeights, loadDecoderVariables, type DecoderVariables } from './decoder-weights.js';
 import { loadTrainingEngine, type Tf } from './engine.js';
 import { evaluateHeldOut, type EmbeddingLookup, type HeldOutMetrics } from './evaluate.js';
-import { requireEnoughAnnotations } from './held-out-split.js';
+import { MIN_ANNOTATIONS } from './held-out-split.js';
 import { prepareAnnotation, type TrainingAnnotation } from './samples.js';
 import { runTrainingLoop } from './trainer.js';
 import { STOP_REQUESTED, type TrainingJob, type WorkerMessage } from './training-job.js';
@@ -32,9 +32,13 @@ export async function runTrainingJob(job: TrainingJob, send: (message: WorkerMes
     const usable = (annotations: TrainingAnnotation[]) => annotations.filter((a) => !unreadable.has(a.imageHash));
     const train = usable(job.train).map(prepareAnnotation);
     const heldOut = usable(job.heldOut).map(prepareAnnotation);
-    requireEnoughAnnotations([...train, ...heldOut]);
-    if (train.length === 0 || heldOut.length === 0) {
-      throw new MaskLoopError('TRAINING', 'After leaving out the images whose embeddings could not be read, one side of the held-out split is empty; train again.');
+    const total = job.train.length + job.heldOut.length;
+    if (train.length === 0 || heldOut.length === 0 || train.length + heldOut.length < MIN_ANNOTATIONS) {
+      throw new MaskLoopError(
+        'TRAINING',
+        `Only ${train.length + heldOut.length} of ${total} masks have a readable cached embedding (${train.length} to train on, ${heldOut.length} held out), ` +
+          'too few to fine-tune; train again: the missing images are embedded first.',
+      );
     }
     const checkpoint = await openCheckpoint(job.checkpoint);
     try {
