@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MaskLoopError } from '../../src-main/errors.js';
 import { openCheckpoint } from '../../src-main/sam/checkpoint/open-checkpoint.js';
 import type { StateDict, TensorInfo } from '../../src-main/sam/checkpoint/state-dict.js';
 import {
@@ -14,6 +13,7 @@ import {
   samTensorSpecs,
   type SamConfig,
 } from '../../src-main/sam/variants.js';
+import { rejectsWith } from '../support/errors.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const referenceDir = path.join(path.resolve(repoRoot, '../shared'), 'fixtures/sam-reference');
@@ -99,15 +99,6 @@ function samConfigFromManifest(config: ManifestConfig): SamConfig {
       iouHeadDepth: config.decoder.iou_head_depth,
       iouHeadHiddenDim: config.decoder.iou_head_hidden_dim,
     },
-  };
-}
-
-function rejectsWith(code: string, pattern: RegExp): (error: unknown) => boolean {
-  return (error) => {
-    assert.ok(error instanceof MaskLoopError, `expected a MaskLoopError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    assert.match(error.message, pattern);
-    return true;
   };
 }
 

@@ -1,28 +1,18 @@
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { MaskLoopError } from '../../../src-main/errors.js';
 import { openCheckpoint } from '../../../src-main/sam/checkpoint/open-checkpoint.js';
 import { writeSafetensors } from '../../../src-main/sam/checkpoint/safetensors-writer.js';
 import { concat, handMadeZip, op } from './hand-made-archives.js';
+import { rejectsWith } from '../../support/errors.js';
+import { testTempDir } from '../../support/temp-dir.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const referenceDir = path.join(path.resolve(repoRoot, '../shared'), 'fixtures/sam-reference');
-const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'maskloop-open-checkpoint-'));
-after(() => fs.rmSync(tempDir, { recursive: true, force: true }));
-
-function rejectsWith(code: string, pattern: RegExp): (error: unknown) => boolean {
-  return (error) => {
-    assert.ok(error instanceof MaskLoopError, `expected a MaskLoopError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    assert.match(error.message, pattern);
-    return true;
-  };
-}
+const tempDir = testTempDir('maskloop-open-checkpoint-');
 
 test('recognises the format by content, whatever the extension', async () => {
   const torchZipNamedBin = path.join(tempDir, 'weights.bin');

@@ -1,17 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MaskLoopError } from '../../../src-main/errors.js';
 import { PickleDict, TorchTensorRef, unpickleTorch } from '../../../src-main/sam/checkpoint/pickle.js';
 import { concat, op, pickledTensor } from './hand-made-archives.js';
-
-function rejectsWith(code: string, pattern: RegExp): (error: unknown) => boolean {
-  return (error) => {
-    assert.ok(error instanceof MaskLoopError, `expected a MaskLoopError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    assert.match(error.message, pattern);
-    return true;
-  };
-}
+import { rejectsWith } from '../../support/errors.js';
 
 test('decodes the scalar, string and container opcodes', () => {
   const value = unpickleTorch(

@@ -1,34 +1,15 @@
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { MaskLoopError } from '../../../src-main/errors.js';
 import { openCheckpoint } from '../../../src-main/sam/checkpoint/open-checkpoint.js';
-import type { StateDict } from '../../../src-main/sam/checkpoint/state-dict.js';
 import { writeSafetensors } from '../../../src-main/sam/checkpoint/safetensors-writer.js';
 import { concat, u64 } from './hand-made-archives.js';
+import { rejectsWith } from '../../support/errors.js';
+import { testTempDir } from '../../support/temp-dir.js';
+import { withCheckpoint } from './with-checkpoint.js';
 
-const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'maskloop-safetensors-'));
-after(() => fs.rmSync(tempDir, { recursive: true, force: true }));
-
-async function withCheckpoint<T>(filePath: string, use: (stateDict: StateDict) => T): Promise<T> {
-  const stateDict = await openCheckpoint(filePath);
-  try {
-    return use(stateDict);
-  } finally {
-    stateDict.close();
-  }
-}
-
-function rejectsWith(code: string, pattern: RegExp): (error: unknown) => boolean {
-  return (error) => {
-    assert.ok(error instanceof MaskLoopError, `expected a MaskLoopError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    assert.match(error.message, pattern);
-    return true;
-  };
-}
+const tempDir = testTempDir('maskloop-safetensors-');
 
 /** A safetensors file written by hand: 8-byte header length, the JSON header as given, then the data bytes. */
 function handMadeSafetensors(fileName: string, header: unknown, data: Uint8Array): string {

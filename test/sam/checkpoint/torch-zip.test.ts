@@ -1,37 +1,18 @@
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MaskLoopError } from '../../../src-main/errors.js';
 import { openCheckpoint } from '../../../src-main/sam/checkpoint/open-checkpoint.js';
-import type { StateDict } from '../../../src-main/sam/checkpoint/state-dict.js';
 import { writeTorchArchive, writeTorchZip } from '../../../src-main/sam/checkpoint/torch-zip-writer.js';
 import { concat, handMadeZip, op, pickledTensor } from './hand-made-archives.js';
+import { rejectsWith } from '../../support/errors.js';
+import { testTempDir } from '../../support/temp-dir.js';
+import { withCheckpoint } from './with-checkpoint.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const fixture = path.join(path.resolve(repoRoot, '../shared'), 'fixtures/sam-reference/tiny_sam.pth');
-const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'maskloop-torch-zip-'));
-after(() => fs.rmSync(tempDir, { recursive: true, force: true }));
-
-async function withCheckpoint<T>(filePath: string, use: (stateDict: StateDict) => T): Promise<T> {
-  const stateDict = await openCheckpoint(filePath);
-  try {
-    return use(stateDict);
-  } finally {
-    stateDict.close();
-  }
-}
-
-function rejectsWith(code: string, pattern: RegExp): (error: unknown) => boolean {
-  return (error) => {
-    assert.ok(error instanceof MaskLoopError, `expected a MaskLoopError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    assert.match(error.message, pattern);
-    return true;
-  };
-}
+const tempDir = testTempDir('maskloop-torch-zip-');
 
 const floats = (...values: number[]): Float32Array => Float32Array.from(values);
 const bytesOf = (values: Float32Array): Uint8Array => new Uint8Array(values.buffer);
