@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import onnxProto from 'onnx-proto';
 import { MemoryStateDict } from '../../src-main/sam/checkpoint/state-dict.js';
 import { openCheckpoint } from '../../src-main/sam/checkpoint/open-checkpoint.js';
@@ -13,9 +12,8 @@ import { createSession, float32Output, float32Tensor, runSession, type SamSessio
 import { preprocessImage } from '../../src-main/sam/preprocess.js';
 import { randomSamWeights } from '../../src-main/sam/random-checkpoint.js';
 import { inferSamConfig, SAM_VARIANTS, type SamConfig } from '../../src-main/sam/variants.js';
+import { checkpointPath, maxAbsDiff, readReferenceFloat32, referencePath, type ImageTag } from '../support/sam-reference.js';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const referenceDir = path.join(path.resolve(repoRoot, '../shared'), 'fixtures/sam-reference');
 const EMBEDDING_TOLERANCE = 2e-3;
 
 let workDir: string;
@@ -23,7 +21,7 @@ let tinyEncoder: SamSession;
 
 before(async () => {
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'maskloop-encoder-'));
-  const checkpoint = await openCheckpoint(path.join(referenceDir, 'tiny_sam.pth'));
+  const checkpoint = await openCheckpoint(checkpointPath);
   try {
     const modelPath = path.join(workDir, 'tiny_encoder.onnx');
     buildImageEncoder(checkpoint, inferSamConfig(checkpoint), modelPath);
@@ -37,21 +35,13 @@ after(() => fs.rmSync(workDir, { recursive: true, force: true }));
 
 /** in: image file -> out: image_embeddings float32[1,256,64,64] from the fixture model's encoder */
 async function embed(imageFile: string): Promise<Float32Array> {
-  const { input } = preprocessImage(await loadRgbImage(path.join(referenceDir, imageFile)));
+  const { input } = preprocessImage(await loadRgbImage(referencePath(imageFile)));
   const outputs = await runSession(tinyEncoder, { input_image: float32Tensor(input, [1, 3, 1024, 1024]) });
   return float32Output(outputs, 'image_embeddings');
 }
 
-function maxAbsDiff(actual: Float32Array, expected: Float32Array): number {
-  assert.equal(actual.length, expected.length);
-  let max = 0;
-  for (let i = 0; i < actual.length; i++) max = Math.max(max, Math.abs(actual[i] - expected[i]));
-  return max;
-}
-
-function referenceEmbedding(tag: 'exact' | 'resized'): Float32Array {
-  const bytes = fs.readFileSync(path.join(referenceDir, `${tag}_embedding.bin`));
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+function referenceEmbedding(tag: ImageTag): Float32Array {
+  return readReferenceFloat32(`${tag}_embedding.bin`);
 }
 
 test('the encoder built from tiny_sam.pth embeds image_exact.png as PyTorch SAM does', async (t) => {

@@ -4,13 +4,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { loadRgbImage, readImageSize } from '../../src-main/sam/image-io.js';
 import { MaskLoopError, type MaskLoopErrorCode } from '../../src-main/errors.js';
+import { referencePath } from '../support/sam-reference.js';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const referenceDir = path.join(path.resolve(repoRoot, '../shared'), 'fixtures/sam-reference');
 
 let tempDir = '';
 before(() => {
@@ -30,11 +28,11 @@ function pixel(image: { width: number; data: Uint8Array }, x: number, y: number)
 }
 
 test('loads the reference PNG as 1024x768 RGB bytes', async () => {
-  const image = await loadRgbImage(path.join(referenceDir, 'image_exact.png'));
+  const image = await loadRgbImage(referencePath('image_exact.png'));
   assert.equal(image.width, 1024);
   assert.equal(image.height, 768);
   assert.equal(image.data.length, 1024 * 768 * 3);
-  assert.deepEqual(await readImageSize(path.join(referenceDir, 'image_exact.png')), { width: 1024, height: 768 });
+  assert.deepEqual(await readImageSize(referencePath('image_exact.png')), { width: 1024, height: 768 });
 });
 
 test('applies EXIF orientation 6 (rotate 90 degrees clockwise) to the pixels and the size', async () => {

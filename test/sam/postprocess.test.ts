@@ -1,27 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LOW_RES_SIZE, lowResToBinaryMask, maskFromLogits, upscaleLowResLogits } from '../../src-main/sam/postprocess.js';
 import { MaskLoopError } from '../../src-main/errors.js';
-
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const referenceDir = path.join(path.resolve(repoRoot, '../shared'), 'fixtures/sam-reference');
-
-interface ReferenceImage {
-  original_size: [number, number];
-  input_size: [number, number];
-  cases: { point: { mask_positive_pixels: number[] } };
-}
-const manifest = JSON.parse(fs.readFileSync(path.join(referenceDir, 'manifest.json'), 'utf8')) as {
-  images: Record<'exact' | 'resized', ReferenceImage>;
-};
-
-function readFloat32(file: string): Float32Array {
-  const bytes = fs.readFileSync(path.join(referenceDir, file));
-  return new Float32Array(new Uint8Array(bytes).buffer);
-}
+import { manifest, readReferenceFloat32 } from '../support/sam-reference.js';
 
 function countOnes(mask: Uint8Array, start: number, end: number): number {
   let count = 0;
@@ -32,8 +13,8 @@ function countOnes(mask: Uint8Array, start: number, end: number): number {
 for (const tag of ['exact', 'resized'] as const) {
   test(`upscaling the ${tag} point case's low-res logits reproduces SAM's masks_logits and positive pixel counts`, () => {
     const { input_size: inputSize, original_size: originalSize, cases } = manifest.images[tag];
-    const lowRes = readFloat32(`${tag}_point_low_res_logits.bin`);
-    const expected = readFloat32(`${tag}_point_masks_logits.bin`);
+    const lowRes = readReferenceFloat32(`${tag}_point_low_res_logits.bin`);
+    const expected = readReferenceFloat32(`${tag}_point_masks_logits.bin`);
     const logits = upscaleLowResLogits(lowRes, 3, inputSize, originalSize);
     assert.equal(logits.length, expected.length);
     let maxDiff = 0;

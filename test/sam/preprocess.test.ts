@@ -1,12 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadRgbImage, type RgbImage } from '../../src-main/sam/image-io.js';
 import { preprocessImage } from '../../src-main/sam/preprocess.js';
+import { referencePath } from '../support/sam-reference.js';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const referenceDir = path.join(path.resolve(repoRoot, '../shared'), 'fixtures/sam-reference');
 
 const PLANE = 1024 * 1024;
 const MEAN = [123.675, 116.28, 103.53];
@@ -23,7 +20,7 @@ function normalised(image: RgbImage, x: number, y: number): number[] {
 }
 
 test('image_exact is normalised per channel with SAM pixel mean/std and padded with zeros below', async () => {
-  const image = await loadRgbImage(path.join(referenceDir, 'image_exact.png'));
+  const image = await loadRgbImage(referencePath('image_exact.png'));
   const { input, inputSize, originalSize } = preprocessImage(image);
   assert.equal(input.length, 3 * PLANE);
   assert.deepEqual(inputSize, [768, 1024]);
@@ -51,8 +48,8 @@ test('the extremes of a byte map to the float32 values PyTorch computes', () => 
 });
 
 test('image_resized is resized with the reference filter before normalising', async () => {
-  const image = await loadRgbImage(path.join(referenceDir, 'image_resized.png'));
-  const reference = await loadRgbImage(path.join(referenceDir, 'image_resized_resized_pil_bilinear.png'));
+  const image = await loadRgbImage(referencePath('image_resized.png'));
+  const reference = await loadRgbImage(referencePath('image_resized_resized_pil_bilinear.png'));
   const { input, inputSize, originalSize } = preprocessImage(image);
   assert.deepEqual(inputSize, [768, 1024]);
   assert.deepEqual(originalSize, [600, 800]);

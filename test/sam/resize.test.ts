@@ -1,13 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadRgbImage, type RgbImage } from '../../src-main/sam/image-io.js';
 import { resizeBilinear } from '../../src-main/sam/resize.js';
 import { MaskLoopError } from '../../src-main/errors.js';
+import { referencePath } from '../support/sam-reference.js';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const referenceDir = path.join(path.resolve(repoRoot, '../shared'), 'fixtures/sam-reference');
 
 function countDifferences(actual: Uint8Array, expected: Uint8Array): { maxDiff: number; differing: number } {
   let maxDiff = 0;
@@ -21,8 +18,8 @@ function countDifferences(actual: Uint8Array, expected: Uint8Array): { maxDiff: 
 }
 
 test('upscaling 800x600 to 1024x768 equals the reference PIL bilinear resize', async () => {
-  const image = await loadRgbImage(path.join(referenceDir, 'image_resized.png'));
-  const expected = await loadRgbImage(path.join(referenceDir, 'image_resized_resized_pil_bilinear.png'));
+  const image = await loadRgbImage(referencePath('image_resized.png'));
+  const expected = await loadRgbImage(referencePath('image_resized_resized_pil_bilinear.png'));
   const resized = resizeBilinear(image, 1024, 768);
   assert.deepEqual([resized.width, resized.height], [expected.width, expected.height]);
   // Measured: max diff 0, 0 differing values (bit-exact); the reference's own tolerance is 1 grey level.
@@ -32,8 +29,8 @@ test('upscaling 800x600 to 1024x768 equals the reference PIL bilinear resize', a
 });
 
 test('resizing to the same size returns an equal copy, as PIL does for image_exact', async () => {
-  const image = await loadRgbImage(path.join(referenceDir, 'image_exact.png'));
-  const expected = await loadRgbImage(path.join(referenceDir, 'image_exact_resized_pil_bilinear.png'));
+  const image = await loadRgbImage(referencePath('image_exact.png'));
+  const expected = await loadRgbImage(referencePath('image_exact_resized_pil_bilinear.png'));
   const resized = resizeBilinear(image, 1024, 768);
   assert.deepEqual(resized.data, expected.data);
   assert.notEqual(resized.data, image.data);

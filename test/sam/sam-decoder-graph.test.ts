@@ -3,50 +3,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openCheckpoint } from '../../src-main/sam/checkpoint/open-checkpoint.js';
 import { buildSamDecoder, type SamDecoderOutputs } from '../../src-main/sam/sam-decoder-graph.js';
 import { createSession, float32Output, float32Tensor, runSession, type Feeds, type SamSession } from '../../src-main/sam/onnx-runtime.js';
-import { applyBoxes, applyCoords, type Box, type Point } from '../../src-main/sam/transforms.js';
+import { applyBoxes, applyCoords } from '../../src-main/sam/transforms.js';
 import { inferSamConfig } from '../../src-main/sam/variants.js';
+import { checkpointPath, manifest, maxAbsDiff, readReferenceFloat32, referencePath, type ReferenceCase, type ReferenceImage } from '../support/sam-reference.js';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const referenceDir = path.join(path.resolve(repoRoot, '../shared'), 'fixtures/sam-reference');
 const LOW_RES = 256 * 256;
-
-interface BinaryArray {
-  file: string;
-  shape: number[];
-}
-interface ReferenceCase {
-  prompt: { point_coords: Point[] | null; point_labels: number[] | null; box?: Box | null; multimask_output: boolean };
-  iou_predictions: number[];
-  low_res_logits: BinaryArray;
-  masks_logits?: BinaryArray;
-  refine?: ReferenceCase;
-}
-interface ReferenceImage {
-  original_size: [number, number];
-  embedding: BinaryArray;
-  cases: Record<'point' | 'box' | 'points_box' | 'two_points', ReferenceCase>;
-}
-const manifest = JSON.parse(fs.readFileSync(path.join(referenceDir, 'manifest.json'), 'utf8')) as {
-  checkpoint: string;
-  official_onnx_decoder: string;
-  images: Record<'exact' | 'resized', ReferenceImage>;
-};
-
-function readFloat32(file: string): Float32Array {
-  const bytes = fs.readFileSync(path.join(referenceDir, file));
-  return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
-}
-
-function maxAbsDiff(actual: Float32Array, expected: ArrayLike<number>): number {
-  assert.equal(actual.length, expected.length, 'compared arrays differ in length');
-  let max = 0;
-  for (let i = 0; i < actual.length; i++) max = Math.max(max, Math.abs(actual[i] - expected[i]));
-  return max;
-}
 
 const decoders = new Map<string, Promise<SamSession>>();
 /** Sessions are built once per graph and shared by the tests. */
@@ -55,7 +19,7 @@ function decoder(kind: SamDecoderOutputs | 'official'): Promise<SamSession> {
   if (!session) {
     session =
       kind === 'official'
-        ? createSession(path.join(referenceDir, manifest.official_onnx_decoder), 'official decoder')
+        ? createSession(referencePath(manifest.official_onnx_decoder), 'official decoder')
         : builtDecoder(kind).then((bytes) => createSession(bytes, `decoder (${kind})`));
     decoders.set(kind, session);
   }
@@ -63,7 +27,7 @@ function decoder(kind: SamDecoderOutputs | 'official'): Promise<SamSession> {
 }
 
 async function builtDecoder(outputs: SamDecoderOutputs): Promise<Uint8Array> {
-  const stateDict = await openCheckpoint(path.join(referenceDir, manifest.checkpoint));
+  const stateDict = await openCheckpoint(checkpointPath);
   try {
     return buildSamDecoder(stateDict, inferSamConfig(stateDict), { outputs });
   } finally {
@@ -84,7 +48,7 @@ function decoderFeeds(image: ReferenceImage, prompt: ReferenceCase['prompt'], ma
     labels.push(-1);
   }
   return {
-    image_embeddings: float32Tensor(readFloat32(image.embedding.file), [1, 256, 64, 64]),
+    image_embeddings: float32Tensor(readReferenceFloat32(image.embedding.file), [1, 256, 64, 64]),
     point_coords: float32Tensor(Float32Array.from(coords), [1, labels.length, 2]),
     point_labels: float32Tensor(Float32Array.from(labels), [1, labels.length]),
     mask_input: float32Tensor(maskInput ?? new Float32Array(LOW_RES), [1, 1, 256, 256]),
@@ -96,7 +60,7 @@ function decoderFeeds(image: ReferenceImage, prompt: ReferenceCase['prompt'], ma
 /** Every prompt case of the fixtures, `point.refine` fed the point case's third low-res mask as SamPredictor was. */
 function referenceCases(image: ReferenceImage): { name: string; reference: ReferenceCase; maskInput?: Float32Array }[] {
   const { point, box, points_box: pointsBox, two_points: twoPoints } = image.cases;
-  const pointLowRes = readFloat32(point.low_res_logits.file);
+  const pointLowRes = readReferenceFloat32(point.low_res_logits.file);
   return [
     { name: 'point', reference: point },
     { name: 'box', reference: box },
@@ -118,7 +82,7 @@ for (const tag of ['exact', 'resized'] as const) {
       const [first, end] = reference.prompt.multimask_output ? [1, 4] : [0, 1];
       const lowRes = float32Output(outputs, 'low_res_masks').subarray(first * LOW_RES, end * LOW_RES);
       const iou = float32Output(outputs, 'iou_predictions').subarray(first, end);
-      const lowResDiff = maxAbsDiff(lowRes, readFloat32(reference.low_res_logits.file));
+      const lowResDiff = maxAbsDiff(lowRes, readReferenceFloat32(reference.low_res_logits.file));
       const iouDiff = maxAbsDiff(iou, reference.iou_predictions);
       t.diagnostic(`vs PyTorch: low_res_logits ${lowResDiff.toExponential(2)}, iou_predictions ${iouDiff.toExponential(2)}`);
       assert.ok(lowResDiff < 2e-3, `low_res_logits differ by ${lowResDiff}`);
@@ -128,7 +92,7 @@ for (const tag of ['exact', 'resized'] as const) {
         const [height, width] = image.original_size;
         assert.deepEqual(outputs.masks.dims, [1, 4, height, width]);
         const masks = float32Output(outputs, 'masks').subarray(first * height * width, end * height * width);
-        const masksDiff = maxAbsDiff(masks, readFloat32(reference.masks_logits.file));
+        const masksDiff = maxAbsDiff(masks, readReferenceFloat32(reference.masks_logits.file));
         t.diagnostic(`vs PyTorch: masks_logits at ${height}x${width} ${masksDiff.toExponential(2)}`);
         assert.ok(masksDiff < 2e-3, `masks_logits differ by ${masksDiff}`);
       }
@@ -149,7 +113,7 @@ test('the built decoder agrees with the official decoder for 20 points of every 
   const labels = Array.from({ length: 20 }, (_, i) => (i % 5) - 1); // -1, 0, 1, 2, 3, -1, ...
   const coords = labels.flatMap((_, i) => [(i * 97) % 1024, (i * 61) % 768]);
   const feeds = {
-    ...decoderFeeds(image, image.cases.point.prompt, readFloat32(image.cases.two_points.low_res_logits.file).slice(0, LOW_RES)),
+    ...decoderFeeds(image, image.cases.point.prompt, readReferenceFloat32(image.cases.two_points.low_res_logits.file).slice(0, LOW_RES)),
     point_coords: float32Tensor(Float32Array.from(coords), [1, labels.length, 2]),
     point_labels: float32Tensor(Float32Array.from(labels), [1, labels.length]),
   };

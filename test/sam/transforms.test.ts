@@ -1,23 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { applyBoxes, applyCoords, applyImage, getPreprocessShape, type Box } from '../../src-main/sam/transforms.js';
+import { applyBoxes, applyCoords, applyImage, getPreprocessShape } from '../../src-main/sam/transforms.js';
 import { loadRgbImage } from '../../src-main/sam/image-io.js';
-
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const referenceDir = path.join(path.resolve(repoRoot, '../shared'), 'fixtures/sam-reference');
-
-interface ReferenceImage {
-  original_size: [number, number];
-  input_size: [number, number];
-  cases: { box: { prompt: { box: Box } } };
-  grad: { transformed_box: Box };
-}
-const manifest = JSON.parse(fs.readFileSync(path.join(referenceDir, 'manifest.json'), 'utf8')) as {
-  images: Record<'exact' | 'resized', ReferenceImage>;
-};
+import { manifest, referencePath } from '../support/sam-reference.js';
 
 test('the longest side becomes 1024 and the other side is rounded half up', () => {
   assert.deepEqual(getPreprocessShape(768, 1024), [768, 1024]);
@@ -38,7 +23,7 @@ for (const tag of ['exact', 'resized'] as const) {
 
   test(`the box prompt of ${tag} maps to the transformed_box the reference prompt encoder saw`, () => {
     const { original_size: originalSize, cases, grad } = manifest.images[tag];
-    const [box] = applyBoxes([cases.box.prompt.box], originalSize);
+    const [box] = applyBoxes([cases.box.prompt.box!], originalSize);
     // The reference stored the box as float32, so compare after the same rounding.
     assert.deepEqual(box.map(Math.fround), grad.transformed_box);
   });
@@ -58,8 +43,8 @@ test('points scale from original pixels to the 1024 frame per axis', () => {
 });
 
 test('applyImage leaves a 1024-wide image untouched and resizes others to the preprocess shape', async () => {
-  const exact = await loadRgbImage(path.join(referenceDir, 'image_exact.png'));
+  const exact = await loadRgbImage(referencePath('image_exact.png'));
   assert.deepEqual(applyImage(exact).data, exact.data);
-  const resized = applyImage(await loadRgbImage(path.join(referenceDir, 'image_resized.png')));
+  const resized = applyImage(await loadRgbImage(referencePath('image_resized.png')));
   assert.deepEqual([resized.height, resized.width], [768, 1024]);
 });

@@ -1,8 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openCheckpoint } from '../../src-main/sam/checkpoint/open-checkpoint.js';
 import type { StateDict, TensorInfo } from '../../src-main/sam/checkpoint/state-dict.js';
 import {
@@ -14,31 +11,7 @@ import {
   type SamConfig,
 } from '../../src-main/sam/variants.js';
 import { rejectsWith } from '../support/errors.js';
-
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const referenceDir = path.join(path.resolve(repoRoot, '../shared'), 'fixtures/sam-reference');
-
-interface ManifestConfig {
-  encoder_embed_dim: number;
-  encoder_depth: number;
-  encoder_num_heads: number;
-  encoder_global_attn_indexes: number[];
-  window_size: number;
-  patch_size: number;
-  img_size: number;
-  out_chans: number;
-  mlp_ratio: number;
-  prompt_embed_dim: number;
-  mask_in_chans: number;
-  decoder: {
-    transformer_depth: number;
-    mlp_dim: number;
-    num_heads: number;
-    num_multimask_outputs: number;
-    iou_head_depth: number;
-    iou_head_hidden_dim: number;
-  };
-}
+import { checkpointPath, manifest, type ReferenceConfig } from '../support/sam-reference.js';
 
 /** Tensor shapes without data: enough for inferSamConfig, which never reads values. */
 class ShapeOnlyStateDict implements StateDict {
@@ -73,7 +46,7 @@ function shapesOf(config: SamConfig): [string, readonly number[]][] {
   return samTensorSpecs(config).map((spec) => [spec.name, spec.shape]);
 }
 
-function samConfigFromManifest(config: ManifestConfig): SamConfig {
+function samConfigFromManifest(config: ReferenceConfig): SamConfig {
   return {
     variant: 'custom',
     encoder: {
@@ -139,8 +112,7 @@ test('the expected tensors add up to the published parameter counts of vit_b and
 });
 
 test('the fixture checkpoint infers exactly the configuration in manifest.json', async () => {
-  const manifest = JSON.parse(fs.readFileSync(path.join(referenceDir, 'manifest.json'), 'utf8')) as { config: ManifestConfig };
-  const stateDict = await openCheckpoint(path.join(referenceDir, 'tiny_sam.pth'));
+  const stateDict = await openCheckpoint(checkpointPath);
   try {
     assert.deepEqual(inferSamConfig(stateDict), samConfigFromManifest(manifest.config));
     assert.equal(assertSamWeights(stateDict).variant, 'custom');

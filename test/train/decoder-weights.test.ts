@@ -5,10 +5,10 @@ import { openCheckpoint } from '../../src-main/sam/checkpoint/open-checkpoint.js
 import { MemoryStateDict } from '../../src-main/sam/checkpoint/state-dict.js';
 import { exportDecoderWeights, isTrainable, loadDecoderVariables } from '../../src-main/train/decoder-weights.js';
 import { loadTrainingEngine } from '../../src-main/train/engine.js';
-import { referenceCheckpoint } from './sam-reference.js';
+import { checkpointPath } from '../support/sam-reference.js';
 
 const { tf } = await loadTrainingEngine('auto');
-const checkpoint = await openCheckpoint(referenceCheckpoint);
+const checkpoint = await openCheckpoint(checkpointPath);
 const decoderNames = checkpoint.names().filter((name) => name.startsWith('mask_decoder.') || name.startsWith('prompt_encoder.'));
 
 test("the fixture checkpoint's decoder loads with SAM's architecture read from its tensor names and shapes", () => {

@@ -8,7 +8,7 @@ import { loadTrainingEngine } from '../../src-main/train/engine.js';
 import { deepestPoint, evaluateHeldOut, evaluationPrompts, maskIoU, predictLowRes } from '../../src-main/train/evaluate.js';
 import { framePrompt } from '../../src-main/train/prompt-simulation.js';
 import { prepareAnnotation } from '../../src-main/train/samples.js';
-import { maxAbsDiff, readFloat32, referenceCheckpoint, referenceImage } from './sam-reference.js';
+import { checkpointPath, maxAbsDiff, readReferenceFloat32, referenceImage } from '../support/sam-reference.js';
 
 const { tf } = await loadTrainingEngine('auto');
 
@@ -32,15 +32,15 @@ test('maskIoU counts intersection over union, and two empty masks agree', () => 
 });
 
 test("held-out IoU asks the decoder the fixed prompts and scores SAM's post-processed mask; repeated runs agree", async () => {
-  const model = loadDecoderVariables(tf, await openCheckpoint(referenceCheckpoint), { trainable: 'heads' });
+  const model = loadDecoderVariables(tf, await openCheckpoint(checkpointPath), { trainable: 'heads' });
   const image = referenceImage('exact');
-  const embedding = readFloat32(image.embedding.file);
+  const embedding = readReferenceFloat32(image.embedding.file);
   const { mask, annotation } = referenceStamp();
 
   // The decoder path is the reference's: the fixture's box case gives its logits.
   const box = image.cases.box.prompt.box!;
   const logits = predictLowRes(tf, model, embedding, framePrompt({ points: [], box }, [768, 1024], false));
-  assert.ok(maxAbsDiff(logits, readFloat32(image.cases.box.low_res_logits.file)) < 2e-3);
+  assert.ok(maxAbsDiff(logits, readReferenceFloat32(image.cases.box.low_res_logits.file)) < 2e-3);
 
   const prompts = evaluationPrompts(annotation);
   assert.deepEqual([...prompts.box.pointLabels], [2, 3]);

@@ -5,7 +5,7 @@ import { loadDecoderVariables } from '../../src-main/train/decoder-weights.js';
 import { loadTrainingEngine, type EnginePreference } from '../../src-main/train/engine.js';
 import type { LossConfig } from '../../src-main/train/losses.js';
 import { lossAndGradients } from '../../src-main/train/train-step.js';
-import { maxAbs, maxAbsDiff, readFloat32, referenceCheckpoint, referenceImage, type ImageTag } from './sam-reference.js';
+import { checkpointPath, maxAbs, maxAbsDiff, readReferenceFloat32, referenceImage, type ImageTag } from '../support/sam-reference.js';
 
 /** binary_cross_entropy_with_logits(mean), the loss the reference differentiated. */
 const PLAIN_BCE: LossConfig = { weights: { focal: 0, dice: 0, bce: 1, iou: 0, thresholdedMse: 0 }, bcePosWeight: 1 };
@@ -20,7 +20,7 @@ const ZERO_GRADIENT_TOLERANCE = 1e-5;
 /** Elementwise: a float32 implementation of the same sums lands within ~1e-5 of the largest entry (we see ~3e-6). */
 const ELEMENT_RELATIVE_TOLERANCE = 1e-4;
 
-const checkpoint = await openCheckpoint(referenceCheckpoint);
+const checkpoint = await openCheckpoint(checkpointPath);
 
 async function assertGradientParity(t: { diagnostic(message: string): void }, preference: EnginePreference, tag: ImageTag): Promise<void> {
   const engine = await loadTrainingEngine(preference);
@@ -28,10 +28,10 @@ async function assertGradientParity(t: { diagnostic(message: string): void }, pr
   const model = loadDecoderVariables(tf, checkpoint, { trainable: 'decoder' });
   const image = referenceImage(tag);
   const sample = {
-    embedding: readFloat32(image.embedding.file),
+    embedding: readReferenceFloat32(image.embedding.file),
     pointCoords: Float32Array.from(image.grad.transformed_box),
     pointLabels: Float32Array.of(2, 3),
-    gtMask256: readFloat32(image.gt_mask_256.file),
+    gtMask256: readReferenceFloat32(image.gt_mask_256.file),
   };
   try {
     tf.tidy(() => {
@@ -58,7 +58,7 @@ async function assertGradientParity(t: { diagnostic(message: string): void }, pr
       t.diagnostic(`${engine.name} ${tag}: worst gradient-norm relative error ${worstRelative.toExponential(2)} (${worstName})`);
 
       for (const [name, file] of Object.entries(image.grad.grad_tensors)) {
-        const reference = readFloat32(file.file);
+        const reference = readReferenceFloat32(file.file);
         const gradient = gradients.get(`mask_decoder.${name}`)!;
         assert.deepEqual(gradient.shape, file.shape, `${name} has PyTorch's layout`);
         const error = maxAbsDiff(gradient.dataSync(), reference) / maxAbs(reference);

@@ -7,7 +7,7 @@ import { importCocoIntoProject } from '../../src-main/coco/project-coco.js';
 import { encodeMask, rleArea, rleToBbox } from '../../src-main/coco/rle.js';
 import { annotatorPrompts, collectTrainingAnnotations, lowResTarget, prepareAnnotation } from '../../src-main/train/samples.js';
 import { tempProject } from '../store/temp-project.js';
-import { readFloat32 } from './sam-reference.js';
+import { readReferenceFloat32 } from '../support/sam-reference.js';
 
 /** The reference's stamp: a disc of radius 138.5 around (634, 422), drawn in original pixels of a width x height image. */
 function referenceDisc(height: number, width: number, scale = 1): Uint8Array {
@@ -20,7 +20,7 @@ function referenceDisc(height: number, width: number, scale = 1): Uint8Array {
 
 test("lowResTarget reproduces the fixture's gt_mask_256 from the stamp's mask at the original size", () => {
   const target = lowResTarget(referenceDisc(768, 1024), [768, 1024]);
-  const fixture = readFloat32('exact_gt_mask_256.bin');
+  const fixture = readReferenceFloat32('exact_gt_mask_256.bin');
   assert.equal(target.length, 256 * 256);
   assert.equal(target.reduce((n, v, i) => n + (v === fixture[i] ? 0 : 1), 0), 0);
 });
@@ -35,7 +35,7 @@ test('lowResTarget resizes the longest side to 1024 and leaves the padding empty
   assert.equal(rowSum(192), 0);
   // The same disc drawn at 400x300 (1/2.56 of the reference frame) lands where the reference has it, to a cell's edge.
   const small = lowResTarget(referenceDisc(300, 400, 2.56), [300, 400]);
-  const fixture = readFloat32('exact_gt_mask_256.bin');
+  const fixture = readReferenceFloat32('exact_gt_mask_256.bin');
   const differing = small.reduce((n, v, i) => n + (v === fixture[i] ? 0 : 1), 0);
   assert.ok(differing < 0.03 * fixture.reduce((a, b) => a + b, 0), `${differing} cells differ`);
 });

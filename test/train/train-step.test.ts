@@ -7,7 +7,7 @@ import { loadDecoderVariables, randomDecoderWeights } from '../../src-main/train
 import { loadTrainingEngine } from '../../src-main/train/engine.js';
 import { LOSS_PRESETS } from '../../src-main/train/losses.js';
 import { DecoderOptimizer, DEFAULT_OPTIMIZER, lossAndGradients, trainStep, type OptimizerSettings, type TrainingSample } from '../../src-main/train/train-step.js';
-import { readFloat32, referenceCheckpoint, referenceImage } from './sam-reference.js';
+import { checkpointPath, readReferenceFloat32, referenceImage } from '../support/sam-reference.js';
 
 const { tf } = await loadTrainingEngine('auto');
 
@@ -115,13 +115,13 @@ test('a sample whose embedding is corrupt fails with a TRAINING error that says 
 });
 
 test('20 AdamW steps of BCE + dice on one fixture sample (the real-size decoder) lower its loss', async () => {
-  const model = loadDecoderVariables(tf, await openCheckpoint(referenceCheckpoint), { trainable: 'decoder' });
+  const model = loadDecoderVariables(tf, await openCheckpoint(checkpointPath), { trainable: 'decoder' });
   const image = referenceImage('exact');
   const sample: TrainingSample = {
-    embedding: readFloat32(image.embedding.file),
+    embedding: readReferenceFloat32(image.embedding.file),
     pointCoords: Float32Array.from(image.grad.transformed_box),
     pointLabels: Float32Array.of(2, 3),
-    gtMask256: readFloat32(image.gt_mask_256.file),
+    gtMask256: readReferenceFloat32(image.gt_mask_256.file),
   };
   const maskLoss = (): number =>
     tf.tidy(() => {

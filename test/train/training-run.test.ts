@@ -13,12 +13,12 @@ import { runTrainingJob } from '../../src-main/train/training-run.js';
 import { STOP_REQUESTED, type TrainingJob, type WorkerMessage } from '../../src-main/train/training-job.js';
 import { addStampPages } from '../support/synthetic-stamps.js';
 import { tempFolder, tempProject } from '../store/temp-project.js';
-import { referenceCheckpoint } from './sam-reference.js';
+import { checkpointPath } from '../support/sam-reference.js';
 
 process.env.MASKLOOP_CACHE_DIR = tempFolder();
 let model: SamModel;
 before(async () => {
-  model = await SamModel.load({ checkpoint: referenceCheckpoint });
+  model = await SamModel.load({ checkpoint: checkpointPath });
 });
 
 /** A project of `count` embedded stamp pages and the job the fine-tuner would hand its worker. */
@@ -32,7 +32,7 @@ async function embeddedProject(count: number): Promise<{ project: Project; job: 
   const job: TrainingJob = {
     projectFile: project.file,
     encoderId: model.id,
-    checkpoint: referenceCheckpoint,
+    checkpoint: checkpointPath,
     startVersionId: null,
     train: split.train,
     heldOut: split.heldOut,

@@ -2,21 +2,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { openCheckpoint } from '../../../src-main/sam/checkpoint/open-checkpoint.js';
 import { writeSafetensors } from '../../../src-main/sam/checkpoint/safetensors-writer.js';
 import { concat, handMadeZip, op } from './hand-made-archives.js';
 import { rejectsWith } from '../../support/errors.js';
 import { testTempDir } from '../../support/temp-dir.js';
+import { checkpointPath, referencePath } from '../../support/sam-reference.js';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const referenceDir = path.join(path.resolve(repoRoot, '../shared'), 'fixtures/sam-reference');
 const tempDir = testTempDir('maskloop-open-checkpoint-');
 
 test('recognises the format by content, whatever the extension', async () => {
   const torchZipNamedBin = path.join(tempDir, 'weights.bin');
-  fs.copyFileSync(path.join(referenceDir, 'tiny_sam.pth'), torchZipNamedBin);
+  fs.copyFileSync(checkpointPath, torchZipNamedBin);
   const safetensorsNamedPth = path.join(tempDir, 'weights.pth');
   writeSafetensors(safetensorsNamedPth, new Map([['w', { shape: [2], data: Float32Array.from([1, 2]) }]]));
 
@@ -42,7 +40,7 @@ test('images are NOT_A_CHECKPOINT with a message that says what a checkpoint is'
     rejectsWith('NOT_A_CHECKPOINT', /^photo\.jpg is not a SAM checkpoint: expected a PyTorch \.pth \(zip\) or \.safetensors file\.$/),
   );
   await assert.rejects(
-    openCheckpoint(path.join(referenceDir, 'image_exact.png')),
+    openCheckpoint(referencePath('image_exact.png')),
     rejectsWith('NOT_A_CHECKPOINT', /^image_exact\.png is not a SAM checkpoint/),
   );
 });

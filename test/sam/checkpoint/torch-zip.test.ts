@@ -2,23 +2,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openCheckpoint } from '../../../src-main/sam/checkpoint/open-checkpoint.js';
 import { writeTorchArchive, writeTorchZip } from '../../../src-main/sam/checkpoint/torch-zip-writer.js';
 import { concat, handMadeZip, op, pickledTensor } from './hand-made-archives.js';
 import { rejectsWith } from '../../support/errors.js';
 import { testTempDir } from '../../support/temp-dir.js';
 import { withCheckpoint } from './with-checkpoint.js';
+import { checkpointPath } from '../../support/sam-reference.js';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const fixture = path.join(path.resolve(repoRoot, '../shared'), 'fixtures/sam-reference/tiny_sam.pth');
 const tempDir = testTempDir('maskloop-torch-zip-');
 
 const floats = (...values: number[]): Float32Array => Float32Array.from(values);
 const bytesOf = (values: Float32Array): Uint8Array => new Uint8Array(values.buffer);
 
 test('opens the fixture checkpoint with the official key names, shapes and dtypes', async () => {
-  await withCheckpoint(fixture, (stateDict) => {
+  await withCheckpoint(checkpointPath, (stateDict) => {
     const names = stateDict.names();
     assert.equal(names.length, 202);
     assert.equal(names[0], 'image_encoder.pos_embed');
@@ -38,7 +36,7 @@ test('reads the fixture tensors with the values numpy reads from the same bytes'
   // Expected numbers from a one-off during development, independent of MaskLoop's reader:
   // np.frombuffer(zipfile.ZipFile('tiny_sam.pth').read('tiny_sam/data/<key>'), '<f4').reshape(shape)
   // with keys 0 (pos_embed), 165 (mask_tokens), 65 (gaussian matrix), 166 (output_upscaling.0.weight).
-  await withCheckpoint(fixture, (stateDict) => {
+  await withCheckpoint(checkpointPath, (stateDict) => {
     const posEmbed = stateDict.float32('image_encoder.pos_embed');
     assert.equal(posEmbed.length, 64 * 64 * 64);
     assert.deepEqual([...posEmbed.slice(0, 4)], [-0.0031295393127948046, 0.002478959271684289, 0.0024533537216484547, -0.005169368814677]);
@@ -56,7 +54,7 @@ test('reads the fixture tensors with the values numpy reads from the same bytes'
 });
 
 test('the fixture values are plausible weights: LayerNorm scales near 1, small finite weights elsewhere', async () => {
-  await withCheckpoint(fixture, (stateDict) => {
+  await withCheckpoint(checkpointPath, (stateDict) => {
     const norm = stateDict.float32('image_encoder.blocks.0.norm1.weight');
     const mean = norm.reduce((total, value) => total + value, 0) / norm.length;
     assert.ok(Math.abs(mean - 1) < 0.05, `norm1 mean ${mean}`);
@@ -70,12 +68,12 @@ test('the fixture values are plausible weights: LayerNorm scales near 1, small f
 
 test("writes the fixture's tensors byte for byte as torch.save did, up to the state_dict's _metadata", async () => {
   const written = path.join(tempDir, 'tiny_sam.pth');
-  const tensors = await withCheckpoint(fixture, (stateDict) =>
+  const tensors = await withCheckpoint(checkpointPath, (stateDict) =>
     new Map(stateDict.names().map((name) => [name, { shape: stateDict.info(name).shape, data: stateDict.float32(name) }])),
   );
   writeTorchZip(written, tensors);
   const ours = fs.readFileSync(written);
-  const torchs = fs.readFileSync(fixture);
+  const torchs = fs.readFileSync(checkpointPath);
   let firstDifference = 0;
   while (ours[firstDifference] === torchs[firstDifference]) firstDifference++;
   // data.pkl is the first entry, its data at byte 64 in both files. Ours ends with STOP where model.state_dict()
@@ -244,7 +242,7 @@ test('reads big-endian storages when the archive says byteorder big', async () =
 });
 
 test('rejects a cut-short copy of the fixture as TRUNCATED_FILE', async () => {
-  const whole = fs.readFileSync(fixture);
+  const whole = fs.readFileSync(checkpointPath);
   for (const length of [100, Math.floor(whole.length / 2), whole.length - 1]) {
     const filePath = path.join(tempDir, `cut-${length}.pth`);
     fs.writeFileSync(filePath, whole.subarray(0, length));
