@@ -83,7 +83,7 @@ export interface AppInfo {
   nativeDialogs: boolean;
   /** The ONNX Runtime provider of the loaded SAM model; null while no model is loaded. */
   provider: OnnxProvider | null;
-  /** The TensorFlow.js engine fine-tuning would use; null while the training part is unavailable. */
+  /** The TensorFlow.js engine the last fine-tune ran on; null before the first one (its worker finds the engine). */
   trainingEngine: TrainingEngine | null;
   /** False on first run: the renderer shows the "add a SAM checkpoint" screen. */
   hasModel: boolean;

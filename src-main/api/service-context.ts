@@ -1,5 +1,5 @@
 // What the service's handler modules share: options from the host, app settings, events, the open
-// project, the SAM session and the embedding queue.
+// project, the SAM session, the embedding queue and fine-tuning.
 import path from 'node:path';
 import { officialCheckpoint, type OfficialCheckpoint } from '../download/checkpoint-download.js';
 import { MaskLoopError } from '../errors.js';
@@ -9,6 +9,7 @@ import { AppSettings } from './app-settings.js';
 import type { CheckpointVariant, ChooseFilesPurpose, ChosenFiles, ProjectInfo } from './contract.js';
 import type { DispatchLog } from './dispatch.js';
 import { EventBus } from './event-bus.js';
+import { FineTuning } from './fine-tuning.js';
 import { SamSession } from './sam-session.js';
 
 /** What the process hosting the service (Electron main, or the browser-mode server) provides. */
@@ -35,6 +36,7 @@ export class ServiceContext {
   readonly settings: AppSettings;
   readonly log: DispatchLog;
   readonly sam: SamSession;
+  readonly training: FineTuning;
   private openProject: Project | null = null;
   /** The project's background embedding run, when one was started. */
   embedQueue: EmbedQueue | null = null;
@@ -43,6 +45,7 @@ export class ServiceContext {
     this.settings = new AppSettings(path.join(options.dataDir, 'settings.json'));
     this.log = options.log ?? console;
     this.sam = new SamSession(() => this.activeCheckpointPath(), options.modelCacheDir);
+    this.training = new FineTuning(this);
   }
 
   get project(): Project | null {
@@ -58,6 +61,8 @@ export class ServiceContext {
   setProject(project: Project | null): void {
     this.embedQueue?.cancel();
     this.embedQueue = null;
+    // Its result is dropped: the run belongs to the project being closed.
+    void this.training.stop();
     this.sam.forgetImages();
     this.openProject?.close();
     this.openProject = project;

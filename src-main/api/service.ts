@@ -48,11 +48,18 @@ export function createMaskLoopService(options: ServiceOptions): MaskLoopService 
     training: trainingHandlers(context),
     coco: cocoHandlers(context),
   };
+  const dispatch = createDispatcher(handlers, context.log);
   return {
-    dispatch: createDispatcher(handlers, context.log),
+    // In automatic mode, every change of annotations (undo and redo included) may start a fine-tune.
+    async dispatch(method, params) {
+      const result = await dispatch(method, params);
+      if (result.ok && (method.startsWith('annotations.') || method.startsWith('history.'))) context.training.afterAnnotationChange();
+      return result;
+    },
     events: context.events,
     readImageForDisplay: (imageId) => readImageForDisplay(context, imageId),
     async close() {
+      await context.training.stop();
       if (context.project) context.setProject(null);
       await context.sam.close();
     },

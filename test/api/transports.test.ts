@@ -76,9 +76,9 @@ for (const connect of [connectWebSocket, connectIpc]) {
     });
 
     test('says clearly when a part of the app is not available yet', async () => {
-      const error = await rejection(connection.client.training.start({}));
+      const error = await rejection(connection.client.app.chooseFiles({ purpose: 'openProject' }));
       assert.equal(error.code, 'NOT_AVAILABLE');
-      assert.match(error.message, /fine-tuning trainer/);
+      assert.match(error.message, /native file dialog/);
     });
 
     test('says what to do when no project is open', async () => {

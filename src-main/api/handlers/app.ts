@@ -23,7 +23,7 @@ export function appHandlers(context: ServiceContext): MaskLoopApi['app'] {
         host: host.kind,
         nativeDialogs: host.chooseFiles !== undefined,
         provider: context.sam.loaded?.provider ?? null,
-        trainingEngine: null,
+        trainingEngine: context.training.engineName,
         hasModel: context.settings.activeCheckpointId !== null,
       };
     },

@@ -5,7 +5,6 @@ import { MaskLoopError } from '../../errors.js';
 import type { ModelRecord } from '../../store/models.js';
 import type { CheckpointVariant, DecoderVersion, MaskLoopApi, ModelsState } from '../contract.js';
 import type { ServiceContext } from '../service-context.js';
-import { notAvailable } from './unavailable.js';
 
 function toDecoderVersion(record: ModelRecord): DecoderVersion {
   const heldOutIoU = record.metrics.heldOutIoU;
@@ -37,6 +36,15 @@ export function modelsHandlers(context: ServiceContext): MaskLoopApi['models'] {
     context.settings.rememberCheckpoint({ id: model.id, name: model.name, path: path.resolve(file), variant: model.config?.variant ?? 'onnx' });
     context.settings.setActiveCheckpoint(model.id);
     context.events.emit('model.activated', { checkpointId: model.id, decoderVersionId: null, provider: model.provider });
+    return state();
+  }
+
+  /** Swaps the decoder version in (null: the checkpoint's own) without a restart, and tells the renderers. */
+  async function useDecoder(versionId: number | null): Promise<ModelsState> {
+    const project = context.requireProject();
+    const version = await context.sam.useDecoder(project, versionId);
+    const model = await context.sam.requireModel();
+    context.events.emit('model.activated', { checkpointId: model.id, decoderVersionId: version?.id ?? null, provider: model.provider });
     return state();
   }
 
@@ -73,11 +81,13 @@ export function modelsHandlers(context: ServiceContext): MaskLoopApi['models'] {
       if (!known) throw new MaskLoopError('NOT_FOUND', `No checkpoint with id ${checkpointId}: add it first.`);
       return activate(known.path);
     },
-    async activateDecoder() {
-      throw notAvailable('the fine-tuning part (it reads decoder versions back into the running model)');
+    async activateDecoder({ versionId }) {
+      return useDecoder(versionId);
     },
     async rollback() {
-      throw notAvailable('the fine-tuning part (it reads decoder versions back into the running model)');
+      const active = context.requireProject().models.active('decoder');
+      if (!active) throw new MaskLoopError('NOT_FOUND', "The checkpoint's own decoder is already in use: there is no older version to roll back to.");
+      return useDecoder(active.parentId);
     },
   };
 }

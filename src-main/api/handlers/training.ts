@@ -1,26 +1,20 @@
-// training.*: the fine-tuning panel's state; starting a fine-tune waits for the trainer (src-main/train/).
-import type { MaskLoopApi, TrainingStatus } from '../contract.js';
+// training.*: the fine-tuning panel: start (by hand), cancel, status, automatic mode every N corrections.
+import type { MaskLoopApi } from '../contract.js';
 import type { ServiceContext } from '../service-context.js';
-import { notAvailable } from './unavailable.js';
-
-const DEFAULT_EVERY_N = 25;
 
 export function trainingHandlers(context: ServiceContext): MaskLoopApi['training'] {
-  const trainerMissing = async (): Promise<never> => {
-    throw notAvailable('the fine-tuning trainer');
-  };
   return {
-    async status(): Promise<TrainingStatus> {
-      return {
-        state: 'idle',
-        engine: null,
-        correctionsSinceLastFineTune: context.requireProject().correctionsSinceLastFineTune(),
-        automatic: { enabled: false, everyN: DEFAULT_EVERY_N },
-        progress: null,
-      };
+    async status() {
+      return context.training.status();
     },
-    start: trainerMissing,
-    cancel: trainerMissing,
-    setAutomatic: trainerMissing,
+    async start({ epochs, headsOnly }) {
+      return context.training.start({ epochs, headsOnly });
+    },
+    async cancel() {
+      return context.training.cancel();
+    },
+    async setAutomatic({ enabled, everyN }) {
+      return context.training.setAutomatic(enabled, everyN);
+    },
   };
 }
