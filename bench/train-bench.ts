@@ -1,16 +1,33 @@
-// Decoder training benchmark: one AdamW step of a vit_b-sized (random) mask decoder, batch 1, box prompt, on the engine 'auto' picks.
+// Decoder training benchmark: AdamW steps of a vit_b-sized (random) mask decoder, batch 1, box prompt, on every engine that runs here.
 import { SAM_VARIANTS } from '../src-main/sam/variants.js';
 import { loadDecoderVariables, randomDecoderWeights, type TrainableSet } from '../src-main/train/decoder-weights.js';
-import { loadTrainingEngine, type EnginePreference } from '../src-main/train/engine.js';
+import { loadTrainingEngine, type EngineName, type EnginePreference } from '../src-main/train/engine.js';
 import { LOSS_PRESETS } from '../src-main/train/losses.js';
 import { DecoderOptimizer, DEFAULT_OPTIMIZER, trainStep, type TrainingSample } from '../src-main/train/train-step.js';
 import { medianMs, round } from './stats.js';
 
 export interface TrainBench {
+  /** One whole-decoder step on the engine 'auto' picks. */
   train_step_ms: number;
   train_samples_per_s: number;
   train_engine: string;
+  /** One heads-only step (upscaling, hypernetworks, IoU head) on the same engine. */
+  train_heads_step_ms: number;
+  /** Whole-decoder steps on each pure TensorFlow.js engine (the native ones cannot be installed everywhere). */
+  train_engines: Partial<Record<EngineName, { step_ms: number; samples_per_s: number }>>;
 }
+
+export interface StepTiming {
+  train_step_ms: number;
+  train_samples_per_s: number;
+  train_engine: EngineName;
+}
+
+/** The pure engines timed besides 'auto', with few steps: the cpu backend takes tens of seconds per step. */
+const OTHER_ENGINES: readonly { engine: EnginePreference; runs: number }[] = [
+  { engine: 'wasm', runs: 3 },
+  { engine: 'cpu', runs: 1 },
+];
 
 /** An embedding-like pattern and a rectangular ground truth with its box: speed does not depend on the values. */
 function benchSample(): TrainingSample {
@@ -23,7 +40,7 @@ function benchSample(): TrainingSample {
 }
 
 /** Median of `runs` training steps after one warm-up step (which also grows the engine's memory). */
-export async function benchTrain(options: { engine?: EnginePreference; trainable?: TrainableSet; runs?: number } = {}): Promise<TrainBench> {
+export async function timeTrainStep(options: { engine?: EnginePreference; trainable?: TrainableSet; runs?: number } = {}): Promise<StepTiming> {
   const engine = await loadTrainingEngine(options.engine ?? 'auto');
   const { tf } = engine;
   const model = loadDecoderVariables(tf, randomDecoderWeights(SAM_VARIANTS.vit_b, 1), { trainable: options.trainable ?? 'decoder' });
@@ -36,4 +53,16 @@ export async function benchTrain(options: { engine?: EnginePreference; trainable
     optimizer.dispose();
     model.dispose();
   }
+}
+
+/** The auto engine (whole decoder and heads only), then every pure engine that starts here. */
+export async function benchTrain(): Promise<TrainBench> {
+  const auto = await timeTrainStep();
+  const heads = await timeTrainStep({ trainable: 'heads' });
+  const engines: TrainBench['train_engines'] = {};
+  for (const { engine, runs } of OTHER_ENGINES) {
+    const timing = engine === auto.train_engine ? auto : await timeTrainStep({ engine, runs }).catch(() => undefined);
+    if (timing) engines[timing.train_engine] = { step_ms: timing.train_step_ms, samples_per_s: timing.train_samples_per_s };
+  }
+  return { ...auto, train_heads_step_ms: heads.train_step_ms, train_engines: engines };
 }

@@ -1,7 +1,6 @@
 // The fine-tuner the app and the CLI call: prepares a project's samples, trains on a worker thread, stores the new
 // decoder version, activates it when it is better, and swaps it into the running SamModel.
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { MaskLoopError } from '../errors.js';
 import { loadRgbImage } from '../sam/image-io.js';
 import { fileSha256 } from '../sam/model-cache.js';
@@ -16,7 +15,8 @@ import type { EngineName, EnginePreference } from './engine.js';
 import { splitHeldOut, splitSeedFor, storeSplitSeed } from './held-out-split.js';
 import { collectTrainingAnnotations, type SkippedAnnotation, type TrainingAnnotation } from './samples.js';
 import type { TrainingProgress } from './trainer.js';
-import { STOP_REQUESTED, type FineTuneStage, type HeldOutComparison, type TrainingJob, type WorkerMessage } from './training-job.js';
+import { STOP_REQUESTED, type FineTuneStage, type HeldOutComparison, type TrainingJob } from './training-job.js';
+import { runTrainingWorker } from './training-worker-client.js';
 
 export interface FineTuneOptions extends TrainingRequest {
   /** The SAM checkpoint file `model` was loaded from: the base decoder and the parent of the first version. */
@@ -45,7 +45,8 @@ export interface FineTuneResult {
   heldOutIoUBefore: number | null;
   heldOutIoUAfter: number | null;
   heldOut: HeldOutComparison | null;
-  engine: string | null;
+  /** The TensorFlow.js engine that trained (see loadTrainingEngine); null when cancelled before it started. */
+  engine: { name: EngineName; description: string } | null;
   settings: TrainingSettings | null;
   trainAnnotations: number;
   heldOutAnnotations: number;
@@ -124,9 +125,10 @@ async function fineTune(
       engine: options.engine ?? 'auto',
       stopFlag,
     };
-    let engine: string | null = null;
-    const outcome = await runWorker(job, (event) => {
-      if (event.type === 'engine') engine = event.description;
+    // Set from the worker's first message; 'as' keeps TypeScript from narrowing it to null for the code below.
+    let engine = null as FineTuneResult['engine'];
+    const outcome = await runTrainingWorker(job, (event) => {
+      if (event.type === 'engine') engine = { name: event.name, description: event.description };
       onEvent(event);
     });
     if (outcome.type === 'stopped') {
@@ -136,7 +138,7 @@ async function fineTune(
     onEvent({ type: 'stage', stage: 'saving' });
     const inUse = outcome.heldOut.start ?? outcome.heldOut.base;
     const better = outcome.heldOut.result.meanIoU > inUse.meanIoU;
-    const metrics = versionMetrics(outcome.heldOut, inUse.meanIoU, outcome.finalLoss, settings, model, options.checkpoint, run.id, engine);
+    const metrics = versionMetrics(outcome.heldOut, inUse.meanIoU, outcome.finalLoss, settings, model, options.checkpoint, run.id, engine?.name ?? null);
     const version = project.transaction(() => {
       const parentId = startVersion?.id ?? checkpointRecordId(project, options.checkpoint, model);
       const stored = project.models.addDecoder({ name: `Fine-tune ${run.id}`, weights: outcome.weights, parentId, metrics });
@@ -144,15 +146,14 @@ async function fineTune(
       storeSplitSeed(project, seed);
       return stored;
     });
-    const activate = better || options.forceActivate === true;
-    if (activate) await swapInDecoder(project, model, version.id, decodeDecoderWeights(outcome.weights, `decoder version ${version.id}`));
+    const activated = (better || options.forceActivate === true) && (await activateStored(project, model, version.id, outcome.weights, onEvent));
     return {
       ...summary,
       skipped: [...skipped, ...outcome.skippedAnnotationIds.map((annotationId) => ({ annotationId, reason: 'its image embedding could not be read' }))],
       outcome: 'completed',
       runId: run.id,
       versionId: version.id,
-      activated: activate,
+      activated,
       heldOutIoUBefore: inUse.meanIoU,
       heldOutIoUAfter: outcome.heldOut.result.meanIoU,
       heldOut: outcome.heldOut,
@@ -163,6 +164,18 @@ async function fineTune(
       project.trainingRuns.finish(run.id, { status: 'failed', error: error instanceof Error ? error.message : String(error) });
     }
     throw error;
+  }
+}
+
+/** Swaps the stored version into the running model and marks it active; a failure leaves it stored and says so. */
+async function activateStored(project: Project, model: SamModel, versionId: number, weights: Uint8Array, onEvent: (event: FineTuneEvent) => void): Promise<boolean> {
+  try {
+    await swapInDecoder(project, model, versionId, decodeDecoderWeights(weights, `decoder version ${versionId}`));
+    return true;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    onEvent({ type: 'notice', message: `Decoder version ${versionId} was stored but could not be put in use (${reason}); activate it from the version list to try again.` });
+    return false;
   }
 }
 
@@ -252,49 +265,4 @@ function versionMetrics(
     learningRate: settings.learningRate,
     batchSize: settings.batchSize,
   };
-}
-
-type WorkerOutcome = Extract<WorkerMessage, { type: 'finished' } | { type: 'stopped' }>;
-
-/** A worker that sent its last message gets this long to close the project and exit by itself. */
-const WORKER_EXIT_GRACE_MS = 10_000;
-
-/**
- * Runs the job on a training worker; resolves with its final message once the worker has exited (so that its project
- * connection is closed before the result is stored), rejects with its failure.
- */
-function runWorker(job: TrainingJob, onEvent: (event: FineTuneEvent) => void): Promise<WorkerOutcome> {
-  return new Promise((resolve, reject) => {
-    const worker = startTrainingWorker(job);
-    let last: WorkerOutcome | MaskLoopError | undefined;
-    let graceTimer: NodeJS.Timeout | undefined;
-    worker.on('message', (message: WorkerMessage) => {
-      if (message.type === 'finished' || message.type === 'stopped') last = message;
-      else if (message.type === 'failed') last = new MaskLoopError(message.code, message.message);
-      else onEvent(message);
-      if (last) graceTimer ??= setTimeout(() => void worker.terminate(), WORKER_EXIT_GRACE_MS);
-    });
-    worker.on('error', (error) => {
-      last ??= workerFailure(error.message);
-    });
-    worker.on('exit', (code) => {
-      clearTimeout(graceTimer);
-      const outcome = last ?? workerFailure(`it exited with code ${code}`);
-      if (outcome instanceof MaskLoopError) reject(outcome);
-      else resolve(outcome);
-    });
-  });
-}
-
-function workerFailure(detail: string): MaskLoopError {
-  return new MaskLoopError('TRAINING', `The training worker stopped unexpectedly (${detail}); nothing was stored. Train again, and report it if it happens again.`);
-}
-
-/** From source (tsx) the worker registers tsx itself before loading the .ts entry; bundled it is training-worker.js. */
-function startTrainingWorker(job: TrainingJob): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./training-worker.js', import.meta.url), { workerData: job });
-  const entry = new URL('./training-worker.ts', import.meta.url).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: job });
 }

@@ -20,7 +20,7 @@ import { referenceCheckpoint } from './sam-reference.js';
 process.env.MASKLOOP_CACHE_DIR = tempFolder();
 const checkpoint = referenceCheckpoint;
 /** Few, cheap steps: these tests are about what is stored, not about learning (learning.test.ts is). */
-const QUICK: FineTuneOptions = { checkpoint, steps: 2, headsOnly: true, learningRate: 1e-3, engine: 'wasm' };
+const QUICK: FineTuneOptions = { checkpoint, steps: 1, headsOnly: true, learningRate: 1e-3, engine: 'wasm' };
 const PAGE = { width: 256, height: 192 };
 let model: SamModel;
 
