@@ -86,6 +86,9 @@ function printResult(result: FineTuneResult): void {
     console.log('maskloop: training cancelled; no decoder version was stored and the decoder in use is unchanged.');
     return;
   }
+  const reasons = new Map<string, number>();
+  for (const { reason } of result.skipped) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+  for (const [reason, count] of reasons) console.log(`maskloop: ${count} mask(s) left out: ${reason}`);
   const { base, start, result: after } = result.heldOut!;
   const iou = (value: number) => value.toFixed(3);
   console.log(
