@@ -15,10 +15,10 @@ import { startFineTune, type FineTuneEvent, type FineTuneOptions } from '../../s
 import { storedSplitSeed } from '../../src-main/train/held-out-split.js';
 import { addStampPages, type StampProjectPage } from '../support/synthetic-stamps.js';
 import { tempFolder, tempProject } from '../store/temp-project.js';
-import { referenceCheckpoint } from './sam-reference.js';
+import { checkpointPath } from '../support/sam-reference.js';
 
 process.env.MASKLOOP_CACHE_DIR = tempFolder();
-const checkpoint = referenceCheckpoint;
+const checkpoint = checkpointPath;
 /** Few, cheap steps: these tests are about what is stored, not about learning (learning.test.ts is). */
 const QUICK: FineTuneOptions = { checkpoint, steps: 1, headsOnly: true, learningRate: 1e-3, engine: 'wasm' };
 const PAGE = { width: 256, height: 192 };

@@ -12,7 +12,7 @@ import { collectTrainingAnnotations } from '../../src-main/train/samples.js';
 import { runCli } from '../support/run-cli.js';
 import { addStampPages } from '../support/synthetic-stamps.js';
 import { tempFolder, tempProject } from '../store/temp-project.js';
-import { referenceCheckpoint } from './sam-reference.js';
+import { checkpointPath } from '../support/sam-reference.js';
 
 const cacheDir = tempFolder();
 process.env.MASKLOOP_CACHE_DIR = cacheDir;
@@ -31,9 +31,9 @@ test('fine-tuning on synthetic stamps raises held-out mean IoU clearly, and pred
   const { project, folder } = tempProject();
   const pages = await addStampPages(project, folder, PAGES, 1000, { width: 320, height: 240 });
   storeSplitSeed(project, 11);
-  const model = await SamModel.load({ checkpoint: referenceCheckpoint });
+  const model = await SamModel.load({ checkpoint: checkpointPath });
 
-  const result = await startFineTune(project, model, { checkpoint: referenceCheckpoint, steps: STEPS, batchSize: 1, headsOnly: true, engine: 'wasm' }).done;
+  const result = await startFineTune(project, model, { checkpoint: checkpointPath, steps: STEPS, batchSize: 1, headsOnly: true, engine: 'wasm' }).done;
   const { base, result: after } = result.heldOut!;
   t.diagnostic(`held-out mean IoU ${base.meanIoU.toFixed(3)} -> ${after.meanIoU.toFixed(3)} (box ${base.byPrompt.box.toFixed(3)} -> ${after.byPrompt.box.toFixed(3)}, click ${base.byPrompt.point.toFixed(3)} -> ${after.byPrompt.point.toFixed(3)}) on ${after.annotations} masks`);
   assert.ok(after.annotations >= 3, `${after.annotations} held-out masks`);
@@ -48,7 +48,7 @@ test('fine-tuning on synthetic stamps raises held-out mean IoU clearly, and pred
   const truth = page.page.stamps[0].mask;
   const predictedIoU = async (extra: string[]) => {
     const maskFile = path.join(folder, `mask-${extra.length}.png`);
-    const run = runCli(['predict', '--model', referenceCheckpoint, '--image', page.file, '--box', [x, y, x + width, y + height].join(','), '--mask-out', maskFile, '--json', ...extra]);
+    const run = runCli(['predict', '--model', checkpointPath, '--image', page.file, '--box', [x, y, x + width, y + height].join(','), '--mask-out', maskFile, '--json', ...extra]);
     assert.equal(run.status, 0, run.stderr);
     const mask = await sharp(maskFile).extractChannel(0).raw().toBuffer();
     return { report: JSON.parse(run.stdout) as { decoder_version: number | null }, iou: maskIoU(Uint8Array.from(mask, (v) => (v > 0 ? 1 : 0)), truth) };
